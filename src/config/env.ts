@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+/** Sample rates Exotel's Voicebot applet streams at (selected by `?sample-rate=` on the WebSocket URL). */
+export const EXOTEL_SAMPLE_RATES = [8000, 16000, 24000] as const;
+export type SampleRate = (typeof EXOTEL_SAMPLE_RATES)[number];
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const publicUrl = optionalString.refine((v) => v === undefined || /^(https?|wss?):\/\/[^\s/]+/i.test(v), {
+  message: 'must be an absolute http(s):// URL, e.g. https://bot.example.com',
+});
+
+const intInRange = (def: number, min: number, max: number) =>
+  optionalString.transform((v, ctx) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const schema = z.object({
+  NODE_ENV: optionalString,
+  PORT: intInRange(8080, 0, 65535),
+  HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+  WEBHOOK_BASE_URL: publicUrl,
+  RENDER_EXTERNAL_URL: publicUrl,
+  WS_PATH: optionalString
+    .transform((v) => v ?? '/voicebot/ws')
+    .refine((v) => /^\/[A-Za-z0-9._~\-/]*$/.test(v), { message: 'must be a path starting with "/", e.g. /voicebot/ws' }),
+  EXOTEL_WS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters (it keys the per-call HMAC tokens)',
+  }),
+  EXOTEL_SAMPLE_RATE: optionalString.transform((v, ctx) => {
+    const n = v === undefined ? 8000 : Number(v);
+    if (!(EXOTEL_SAMPLE_RATES as readonly number[]).includes(n)) {
+      ctx.addIssue({ code: 'custom', message: `must be 8000, 16000 or 24000, got "${v}"` });
+      return z.NEVER;
+    }
+    return n as SampleRate;
+  }),
+  DEFAULT_AGENT: optionalString,
+  DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  DRAIN_TIMEOUT_MS: intInRange(30000, 0, 3_600_000),
+  LOG_LEVEL: optionalString
+    .transform((v) => (v ?? 'info').toLowerCase())
+    .refine((v) => ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v), {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+  OUTBOUND_LEAD_MS: intInRange(100, 0, 1000),
+  MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
+  EXOTEL_API_KEY: optionalString,
+  EXOTEL_API_TOKEN: optionalString,
+  EXOTEL_SID: optionalString,
+  EXOTEL_SUBDOMAIN: optionalString,
+  EXOTEL_APP_ID: optionalString,
+  EXOTEL_CALLER_ID: optionalString,
+});
+
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  host: string;
+  /** Public base URL (http/https) that Exotel reaches us at, if configured; otherwise derived per request. */
+  publicBaseUrl?: string;
+  wsPath: string;
+  wsToken?: string;
+  sampleRate: SampleRate;
+  defaultAgent?: string;
+  dataDir: string;
+  drainTimeoutMs: number;
+  logLevel: string;
+  /** How far ahead of real time the outbound engine keeps Exotel's playout buffer. */
+  outboundLeadMs: number;
+  markTimeoutMs: number;
+  exotel: {
+    apiKey?: string;
+    apiToken?: string;
+    sid?: string;
+    subdomain?: string;
+    appId?: string;
+    callerId?: string;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment; throws a ConfigError whose message is one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const publicBaseUrl = (e.WEBHOOK_BASE_URL ?? e.RENDER_EXTERNAL_URL)?.replace(/\/+$/, '');
+  if (nodeEnv === 'production' && publicBaseUrl && !/^(https|wss):/i.test(publicBaseUrl)) {
+    const name = e.WEBHOOK_BASE_URL ? 'WEBHOOK_BASE_URL' : 'RENDER_EXTERNAL_URL';
+    throw new ConfigError(
+      `invalid configuration: ${name}: must be https:// in production (Exotel refuses plain ws:// media streams and the URL would carry call tokens in clear text), got "${publicBaseUrl}"`,
+    );
+  }
+  return {
+    nodeEnv,
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl,
+    wsPath: e.WS_PATH,
+    wsToken: e.EXOTEL_WS_TOKEN,
+    sampleRate: e.EXOTEL_SAMPLE_RATE,
+    defaultAgent: e.DEFAULT_AGENT,
+    dataDir: e.DATA_DIR,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    outboundLeadMs: e.OUTBOUND_LEAD_MS,
+    markTimeoutMs: e.MARK_TIMEOUT_MS,
+    exotel: {
+      apiKey: e.EXOTEL_API_KEY,
+      apiToken: e.EXOTEL_API_TOKEN,
+      sid: e.EXOTEL_SID,
+      subdomain: e.EXOTEL_SUBDOMAIN,
+      appId: e.EXOTEL_APP_ID,
+      callerId: e.EXOTEL_CALLER_ID,
+    },
+  };
+}
+
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotEnv(path = '.env'): boolean {
+  try {
+    process.loadEnvFile(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
