@@ -1,0 +1,99 @@
+// Provider-neutral speech interfaces. Offline engines (flite, espeak-ng, PocketSphinx) implement
+// them today; cloud engines plug in behind the same shapes later. All audio is PCM16 mono.
+
+/** Rates Exotel streams at. Providers accept any positive integer rate, these are the ones that matter. */
+export type CallSampleRate = 8000 | 16000 | 24000;
+
+export interface VoiceInfo {
+  /** Value to pass as `SynthesisOptions.voice`. */
+  id: string;
+  /** BCP-47-ish language tags the voice speaks, most specific first (e.g. `en-US`, `en`). */
+  languages: readonly string[];
+  gender?: 'female' | 'male';
+  /** Rate the engine synthesizes at before resampling to the requested rate. */
+  nativeSampleRate: number;
+  description?: string;
+}
+
+export interface SynthesisOptions {
+  /** A `VoiceInfo.id`; when absent the provider picks its default voice for `language`. */
+  voice?: string;
+  /** Used to pick a voice when `voice` is absent. */
+  language?: string;
+  /** Rate of the returned audio (the call's rate). */
+  sampleRate: number;
+  /** Aborting rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+}
+
+export interface SynthesizedAudio {
+  samples: Int16Array;
+  sampleRate: number;
+}
+
+export interface TextToSpeech {
+  readonly name: string;
+  /** Voices this provider can speak with. */
+  voices(): readonly VoiceInfo[];
+  /** The whole text as one buffer at `options.sampleRate`. */
+  synthesize(text: string, options: SynthesisOptions): Promise<SynthesizedAudio>;
+  /**
+   * The same audio as chunks at `options.sampleRate`, yielded as soon as each is ready, so playback
+   * can start before the whole reply is synthesized. Breaking out of the loop cancels pending work.
+   */
+  stream(text: string, options: SynthesisOptions): AsyncIterable<Int16Array>;
+}
+
+/** What to listen for: compiled once per agent with `SpeechToText.compileGrammar`, reused per utterance. */
+export type GrammarSpec =
+  /** Each phrase is one alternative; recognition returns the phrase exactly as given here. */
+  | { phrases: readonly string[] }
+  /** A full JSGF grammar (public rule = top rule); recognition returns the recognized words. */
+  | { jsgf: string };
+
+/** Opaque handle from `compileGrammar`; only valid with the provider that compiled it. */
+export interface CompiledGrammar {
+  readonly id: string;
+  readonly provider: string;
+  /** Phrases for a phrase grammar, empty for JSGF. */
+  readonly phrases: readonly string[];
+}
+
+export interface RecognitionOptions {
+  /** Required by grammar-only engines (PocketSphinx); cloud engines treat it as a hint. */
+  grammar?: CompiledGrammar;
+  signal?: AbortSignal;
+}
+
+/**
+ * Why a recognition produced no usable text. The agent should reprompt rather than act:
+ * - `silence`: too little energy to contain speech;
+ * - `too-short`: shorter than any word;
+ * - `no-match`: the audio fits no path through the grammar;
+ * - `low-confidence`: a grammar path fits, but not clearly better than arbitrary speech sounds.
+ */
+export type RejectionReason = 'silence' | 'too-short' | 'no-match' | 'low-confidence';
+
+export interface RecognitionAlternative {
+  text: string;
+  confidence: number;
+}
+
+export interface RecognitionResult {
+  /** Recognized text ('' when rejected). For phrase grammars, the phrase as it was declared. */
+  text: string;
+  /** 0..1; comparable within one provider, not across providers. */
+  confidence: number;
+  /** Best guess even when rejected (useful for logs), absent when nothing decoded. */
+  hypothesis?: string;
+  alternatives?: RecognitionAlternative[];
+  rejected?: RejectionReason;
+}
+
+export interface SpeechToText {
+  readonly name: string;
+  /** Validates the grammar (every word must be known to the engine) and prepares it for reuse. */
+  compileGrammar(spec: GrammarSpec): Promise<CompiledGrammar>;
+  /** Recognizes one whole utterance (endpointed by the caller's VAD). */
+  recognize(audio: Int16Array, sampleRate: number, options?: RecognitionOptions): Promise<RecognitionResult>;
+}

@@ -1,0 +1,222 @@
+// A small pool of worker threads running one synchronous WASM engine each. The engines block for
+// tens to hundreds of ms per job, so they must not run on the event loop that paces call audio.
+//
+// Workers start lazily (the first job pays the engine's load time) and are unref'd while idle so
+// an idle pool never keeps the process alive. Jobs beyond the busy workers wait in a bounded FIFO;
+// a full queue rejects at once (`queue-full`) because a reply that arrives seconds late is useless
+// on a phone call. Aborting a queued job removes it; aborting a running job rejects at once and
+// discards the worker's result when it arrives (the WASM call cannot be interrupted).
+import { Worker } from 'node:worker_threads';
+import { ProviderError, type ProviderErrorCode, abortReason } from './errors.js';
+
+export interface WorkerPoolOptions {
+  /** Names the engine in errors. */
+  name: string;
+  /** A plain-JS worker module that calls `serve()` from worker-host.mjs. */
+  script: URL;
+  /** Worker threads (default 2). Each holds its own engine instance. */
+  size?: number;
+  /** Jobs allowed to wait for a worker (default 32). */
+  maxQueue?: number;
+  workerData?: unknown;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Buffers moved (not copied) to the worker; the caller must not use them afterwards. */
+  transfer?: readonly ArrayBuffer[];
+}
+
+export interface WorkerPoolStats {
+  size: number;
+  workers: number;
+  busy: number;
+  queued: number;
+}
+
+interface Job {
+  payload: unknown;
+  transfer: readonly ArrayBuffer[];
+  signal: AbortSignal | undefined;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+  settled: boolean;
+  onAbort: (() => void) | undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+  jobId: number;
+}
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { message: string; code?: ProviderErrorCode; details?: Record<string, unknown> };
+}
+
+export const DEFAULT_POOL_SIZE = 2;
+export const DEFAULT_MAX_QUEUE = 32;
+
+export class WorkerPool {
+  readonly name: string;
+  readonly size: number;
+  readonly maxQueue: number;
+  readonly #script: URL;
+  readonly #workerData: unknown;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.name = options.name;
+    this.size = options.size ?? DEFAULT_POOL_SIZE;
+    this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`${this.name} pool size must be a positive integer`);
+    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new RangeError(`${this.name} pool maxQueue must be a non-negative integer`);
+    this.#script = options.script;
+    this.#workerData = options.workerData;
+  }
+
+  /** Runs one job on the next free worker and resolves with the worker's result. */
+  run<T>(payload: unknown, options: RunOptions = {}): Promise<T> {
+    const { signal, transfer = [] } = options;
+    if (this.#closed) return Promise.reject(new ProviderError('closed', `${this.name} pool is closed`));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const idle = this.#idleSlot();
+    if (!idle && this.#queue.length >= this.maxQueue) {
+      return Promise.reject(
+        new ProviderError('queue-full', `${this.name} pool is saturated (${this.size} busy, ${this.#queue.length} queued)`),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = {
+        payload,
+        transfer,
+        signal,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        settled: false,
+        onAbort: undefined,
+      };
+      if (signal) {
+        job.onAbort = () => {
+          const queuedAt = this.#queue.indexOf(job);
+          if (queuedAt >= 0) this.#queue.splice(queuedAt, 1);
+          this.#settle(job, false, abortReason(signal));
+        };
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      if (idle) this.#start(idle, job);
+      else this.#queue.push(job);
+    });
+  }
+
+  stats(): WorkerPoolStats {
+    const busy = this.#slots.filter((s) => s.job !== undefined).length;
+    return { size: this.size, workers: this.#slots.length, busy, queued: this.#queue.length };
+  }
+
+  /** Rejects queued and running jobs with `closed` and terminates the workers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const error = new ProviderError('closed', `${this.name} pool is closed`);
+    for (const job of this.#queue.splice(0)) this.#settle(job, false, error);
+    const slots = this.#slots.splice(0);
+    for (const slot of slots) if (slot.job) this.#settle(slot.job, false, error);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  #idleSlot(): Slot | undefined {
+    const idle = this.#slots.find((s) => s.job === undefined);
+    if (idle) return idle;
+    return this.#slots.length < this.size ? this.#spawn() : undefined;
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(this.#script, {
+      workerData: this.#workerData,
+      // Workers are plain JS: no tsx loader (faster start); node:wasi warns once per thread otherwise.
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+    });
+    const slot: Slot = { worker, job: undefined, jobId: 0 };
+    worker.on('message', (reply: Reply) => this.#onReply(slot, reply));
+    worker.on('error', (err) => this.#onDeath(slot, `${this.name} worker failed: ${err.message}`));
+    worker.on('exit', (code) => this.#onDeath(slot, `${this.name} worker exited with code ${code}`));
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #start(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.jobId = this.#nextId++;
+    slot.worker.ref();
+    slot.worker.postMessage({ id: slot.jobId, payload: job.payload }, job.transfer as ArrayBuffer[]);
+  }
+
+  #onReply(slot: Slot, reply: Reply): void {
+    const job = slot.job;
+    if (!job || reply.id !== slot.jobId) return;
+    slot.job = undefined;
+    if (reply.ok) this.#settle(job, true, reply.result);
+    else {
+      const e = reply.error ?? { message: 'unknown error' };
+      this.#settle(job, false, new ProviderError(e.code ?? 'engine-failed', e.message, e.details));
+    }
+    this.#next(slot);
+  }
+
+  #onDeath(slot: Slot, message: string): void {
+    const at = this.#slots.indexOf(slot);
+    if (at < 0) return; // 'error' is followed by 'exit'; handle once
+    this.#slots.splice(at, 1);
+    if (slot.job) this.#settle(slot.job, false, new ProviderError('engine-failed', message));
+    slot.job = undefined;
+    if (this.#closed) return;
+    // Queued jobs move to a fresh worker.
+    const job = this.#queue.shift();
+    if (job) this.#start(this.#spawn(), job);
+  }
+
+  #next(slot: Slot): void {
+    const job = this.#queue.shift();
+    if (job) this.#start(slot, job);
+    else slot.worker.unref();
+  }
+
+  #settle(job: Job, ok: boolean, value: unknown): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+    if (ok) job.resolve(value);
+    else job.reject(value);
+  }
+}
+
+const sharedPools = new Map<string, WorkerPool>();
+
+/**
+ * The process-wide pool for one engine, created on first use. Later calls get the same pool; asking
+ * for a different size or queue bound once it exists is an error rather than silently ignored.
+ */
+export function sharedWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const existing = sharedPools.get(options.name);
+  if (!existing) {
+    const pool = new WorkerPool(options);
+    sharedPools.set(options.name, pool);
+    return pool;
+  }
+  const conflict =
+    (options.size !== undefined && options.size !== existing.size) ||
+    (options.maxQueue !== undefined && options.maxQueue !== existing.maxQueue);
+  if (conflict) {
+    throw new ProviderError(
+      'invalid-input',
+      `the shared ${options.name} pool already runs with size ${existing.size} and maxQueue ${existing.maxQueue}`,
+    );
+  }
+  return existing;
+}
