@@ -52,6 +52,7 @@ export interface SpeechEndEvent {
 export interface SegmentTruncatedEvent {
   type: 'segment-truncated';
   startMs: number;
+  /** Stream time of the first sample not kept, ms. */
   atMs: number;
 }
 
@@ -203,20 +204,25 @@ export class SpeechSegmenter {
     this.#levelDbfs = levelDbfs;
     this.#lastVoiced = voiced;
 
-    // Count voiced frames in the window; remember the earliest as the candidate onset.
+    // Voiced frames in the window: all of them for the ratio; for onset detection only those
+    // after the previous segment, the earliest of which is the candidate onset.
     const from = Math.max(0, i - this.#windowFrames + 1);
     let count = 0;
+    let fresh = 0;
     let first = -1;
     for (let k = from; k <= i; k++) {
       if (this.#voicedHist[k % this.#maxWindowFrames] === 1) {
         count++;
-        if (first < 0 && k >= this.#earliestOnset) first = k;
+        if (k >= this.#earliestOnset) {
+          fresh++;
+          if (first < 0) first = k;
+        }
       }
     }
     this.#voicedRatio = count / this.#windowFrames;
 
     if (!this.#inSpeech) {
-      if (voiced && first >= 0 && count >= this.#minSpeechFrames) this.#start(first, i, out);
+      if (voiced && fresh >= this.#minSpeechFrames) this.#start(first, i, out);
       return;
     }
     this.#append(pcm, out);
@@ -268,7 +274,8 @@ export class SpeechSegmenter {
     this.#segLen += n;
     if (n < pcm.length) {
       this.#truncated = true;
-      out.push({ type: 'segment-truncated', startMs: this.#onsetFrame * this.frameMs, atMs: this.#next * this.frameMs });
+      const firstDropped = (this.#next - 1) * this.frameSamples + n;
+      out.push({ type: 'segment-truncated', startMs: this.#onsetFrame * this.frameMs, atMs: (firstDropped * 1000) / this.sampleRate });
     }
   }
 
