@@ -54,6 +54,7 @@ const schema = z.object({
     }),
   OUTBOUND_LEAD_MS: intInRange(100, 0, 1000),
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
+  API_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   EXOTEL_API_KEY: optionalString,
   EXOTEL_API_TOKEN: optionalString,
   EXOTEL_SID: optionalString,
@@ -78,6 +79,8 @@ export interface Config {
   /** How far ahead of real time the outbound engine keeps Exotel's playout buffer. */
   outboundLeadMs: number;
   markTimeoutMs: number;
+  /** Protects the admin API; without it the admin API answers loopback only. */
+  apiKey?: string;
   exotel: {
     apiKey?: string;
     apiToken?: string;
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     outboundLeadMs: e.OUTBOUND_LEAD_MS,
     markTimeoutMs: e.MARK_TIMEOUT_MS,
+    apiKey: e.API_KEY,
     exotel: {
       apiKey: e.EXOTEL_API_KEY,
       apiToken: e.EXOTEL_API_TOKEN,

@@ -106,7 +106,7 @@ function decodePayload(payload: string, scratch: { buf: Buffer }): Buffer | unde
   let len = payload.length;
   while (len > 0 && payload.charCodeAt(len - 1) === 61 /* = */) len--;
   const expected = Math.floor((len * 3) / 4);
-  if (scratch.buf.length < expected) scratch.buf = Buffer.allocUnsafe(Math.max(expected, scratch.buf.length * 2));
+  if (scratch.buf.length < expected) scratch.buf = Buffer.allocUnsafeSlow(Math.max(expected, scratch.buf.length * 2));
   const written = scratch.buf.write(payload, 0, 'base64');
   if (written !== expected || len % 4 === 1) return undefined;
   return scratch.buf.subarray(0, written);
@@ -117,7 +117,8 @@ export interface ParseScratch {
 }
 
 export function createParseScratch(): ParseScratch {
-  return { buf: Buffer.allocUnsafe(4096) };
+  // Own ArrayBuffer at offset 0, so payload views can be read as Int16Array without copying.
+  return { buf: Buffer.allocUnsafeSlow(4096) };
 }
 
 export function parseInbound(data: Buffer | string, isBinary: boolean, scratch: ParseScratch): ParseResult {

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { MarkResult } from '../call/outbound-engine.js';
+
+/** Why a call ended; recorded with the call and reported in metrics. */
+export type EndReason =
+  | 'caller-hangup' // Exotel `stop` with reason callended
+  | 'stream-stopped' // Exotel `stop` with another reason (applet ended)
+  | 'bot-hangup' // the agent ended the call
+  | 'transfer' // the agent handed the caller to the flow's next applet
+  | 'socket-closed' // the socket closed without `stop`
+  | 'socket-error'
+  | 'timeout' // no `start`/media in time, or the stream went silent
+  | 'max-duration'
+  | 'replaced' // Exotel reconnected the same call
+  | 'flood'
+  | 'shutdown'
+  | 'agent-error';
+
+export interface CallInfo {
+  /** Exotel's CallSid (or a generated id when Exotel gave none). */
+  callId: string;
+  streamSid?: string;
+  accountSid?: string;
+  from?: string;
+  to?: string;
+  direction?: string;
+  customField?: string;
+  customParameters: Record<string, string>;
+  agentName: string;
+  sampleRate: number;
+}
+
+/** What an agent can do to the call it talks on. All audio is PCM16 mono at `info.sampleRate`. */
+export interface CallControl {
+  readonly info: CallInfo;
+  readonly log: Logger;
+  /** Aborted when the call ends, whatever ends it. */
+  readonly signal: AbortSignal;
+  /** Queues audio for the caller; the outbound engine frames and paces it. */
+  play(pcm: Int16Array | Buffer): void;
+  /** Ends an utterance (pads its last frame) without a mark. */
+  flush(): void;
+  /** Ends the utterance and resolves when Exotel reports the audio before the mark played (or it timed out/was cleared). */
+  mark(name: string): Promise<MarkResult>;
+  /** Drops all queued audio here and at Exotel (barge-in). */
+  clear(): void;
+  /** Ms of bot audio the caller has heard since the call began (exact at mark echoes, estimated between). */
+  playedMs(): number;
+  /** Ends the call by closing the WebSocket, so Exotel's flow moves on to its next applet. */
+  hangup(reason: Extract<EndReason, 'bot-hangup' | 'transfer' | 'max-duration'>, detail?: string): void;
+  /** Adds an event to the call's timeline. */
+  record(type: string, data?: Record<string, unknown>): void;
+}
+
+/** One agent's presence on one call. The session calls these; none of them may throw into the media path. */
+export interface AgentSession {
+  /** Caller audio. `pcm` is only valid during the call: copy what you keep. */
+  onAudio(pcm: Int16Array, timestampMs: number | undefined): void;
+  onDtmf?(digit: string, durationMs: number | undefined): void;
+  /** The call ended (once). Release everything. */
+  onEnd?(reason: EndReason): void | Promise<void>;
+}
+
+export interface Agent {
+  readonly name: string;
+  /** Called when the stream starts (on `start`, or on the first `media` when Exotel skipped `start`). */
+  start(call: CallControl): AgentSession | Promise<AgentSession>;
+}

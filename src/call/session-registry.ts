@@ -1,0 +1,62 @@
+/** A live call as `GET /voicebot/sessions` shows it. */
+export interface SessionSnapshot {
+  callId: string;
+  streamSid?: string;
+  from?: string;
+  to?: string;
+  direction?: string;
+  agent?: string;
+  sampleRate: number;
+  startedAt: string;
+  durationMs: number;
+  framesIn: number;
+  framesOut: number;
+  state: 'connected' | 'streaming' | 'ending';
+}
+
+export interface LiveSession {
+  readonly callId: string;
+  snapshot(now: number): SessionSnapshot;
+  /** Ends the call from outside (reconnect of the same call, shutdown). */
+  terminate(reason: 'replaced' | 'shutdown'): void;
+}
+
+/** Where live calls are listed; ended calls leave at once. A Redis-backed registry lists calls across instances. */
+export interface SessionRegistry {
+  add(session: LiveSession): void;
+  remove(session: LiveSession): void;
+  get(callId: string): LiveSession | undefined;
+  list(): SessionSnapshot[] | Promise<SessionSnapshot[]>;
+  readonly size: number;
+  all(): Iterable<LiveSession>;
+}
+
+export class MemorySessionRegistry implements SessionRegistry {
+  private readonly sessions = new Map<string, LiveSession>();
+
+  add(session: LiveSession): void {
+    this.sessions.set(session.callId, session);
+  }
+
+  remove(session: LiveSession): void {
+    // A reconnect may already have replaced this call's entry with a newer session.
+    if (this.sessions.get(session.callId) === session) this.sessions.delete(session.callId);
+  }
+
+  get(callId: string): LiveSession | undefined {
+    return this.sessions.get(callId);
+  }
+
+  list(): SessionSnapshot[] {
+    const now = Date.now();
+    return [...this.sessions.values()].map((s) => s.snapshot(now));
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  all(): Iterable<LiveSession> {
+    return this.sessions.values();
+  }
+}

@@ -1,0 +1,36 @@
+import { serveCommand } from './serve.js';
+
+const USAGE = `usage: exovoice <command> [options]
+
+commands:
+  serve       run the gateway (default)
+  simulate    play Exotel against a running server (exovoice simulate --help)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand();
+    case 'simulate': {
+      const { simulateCommand } = await import('./simulate.js');
+      return simulateCommand(rest);
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`exovoice: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

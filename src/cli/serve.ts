@@ -1,0 +1,58 @@
+import { createBuiltinAgents } from '../agent/builtin.js';
+import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
+import { buildGateway } from '../http/server.js';
+import { createLogger } from '../observability/logger.js';
+import { maskUrl } from '../observability/redact.js';
+
+/** `exovoice serve`: runs the gateway until SIGTERM/SIGINT, then drains calls and exits 0. */
+export async function serveCommand(): Promise<number> {
+  loadDotEnv();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`exovoice: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let agents;
+  try {
+    agents = createBuiltinAgents(config.defaultAgent);
+  } catch (err) {
+    console.error(`exovoice: invalid configuration: DEFAULT_AGENT: ${(err as Error).message}`);
+    return 1;
+  }
+  const gateway = await buildGateway({ config, logger, agents });
+  const address = await gateway.app.listen({ port: config.port, host: config.host });
+  logger.info(
+    {
+      address,
+      webhook: '/api/v1/exotel/voice/connect',
+      wsPath: config.wsPath,
+      publicBaseUrl: config.publicBaseUrl ? maskUrl(config.publicBaseUrl) : '(from request headers)',
+      sampleRate: config.sampleRate,
+      defaultAgent: agents.defaultAgent,
+      wsAuth: config.wsToken ? 'EXOTEL_WS_TOKEN' : 'none',
+    },
+    'exovoice gateway listening',
+  );
+  if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
+  if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, activeCalls: gateway.registry.size, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+      const { endedByDrain } = await gateway.drain(config.drainTimeoutMs);
+      logger.info({ endedByDrain }, 'stopped');
+      resolve(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

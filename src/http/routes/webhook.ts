@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CallDetailsStore } from '../../call/call-details.js';
+import type { Config } from '../../config/env.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
+import { signCallToken } from '../call-token.js';
+import { publicBaseUrl, toWebSocketBase } from '../public-url.js';
+import { RequestParams } from '../request-params.js';
+
+export const WEBHOOK_PATHS = ['/api/v1/exotel/voice/connect', '/voicebot/connect'] as const;
+const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+const AGENT_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Exotel opens the socket right after the webhook; an hour covers its retry and slow networks alike. */
+const WS_TOKEN_TTL_SEC = 3600;
+
+export interface WebhookOptions {
+  config: Config;
+  details: CallDetailsStore;
+  metrics: GatewayMetrics;
+  isDraining: () => boolean;
+}
+
+/**
+ * Exotel's Voicebot applet "dynamic URL": Exotel asks where to stream this call and we answer with our
+ * media WebSocket URL for it (protocol spec §6). GET or POST, parameters in the query or a form/JSON body.
+ */
+export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions): Promise<void> {
+  const { config, details, metrics } = opts;
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const t0 = process.hrtime.bigint();
+    const route = req.routeOptions.url ?? '';
+    try {
+      if (opts.isDraining()) return reply.code(503).header('retry-after', '5').send({ error: 'server is draining; try another instance' });
+      if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Array.isArray(req.body))) {
+        return reply.code(400).send({ error: 'request body must be a JSON object or a form' });
+      }
+      const p = new RequestParams(req.query, req.body);
+      let callId = p.get('CallSid', 'call_sid', 'callid');
+      if (callId && !ID_RE.test(callId)) {
+        return reply.code(400).send({ error: 'CallSid may only contain letters, digits, "_", "-", ".", ":" (at most 128)' });
+      }
+      const agent = p.get('agent');
+      if (agent && !AGENT_RE.test(agent)) {
+        return reply.code(400).send({ error: 'agent must be 1-64 letters, digits, "_" or "-"' });
+      }
+      if (!callId) {
+        callId = `gen-${randomBytes(12).toString('hex')}`;
+        req.log.warn({ callId }, 'webhook without CallSid: generated a call id');
+      }
+      const base = publicBaseUrl(config.publicBaseUrl, req.headers, req.protocol === 'https');
+      if (!base) return reply.code(400).send({ error: 'cannot tell our public address: send a Host header or set WEBHOOK_BASE_URL' });
+
+      const query = new URLSearchParams({ call_id: callId });
+      if (config.sampleRate !== 8000) query.set('sample-rate', String(config.sampleRate));
+      if (agent) query.set('agent', agent);
+      if (config.wsToken) query.set('token', signCallToken(config.wsToken, 'ws', callId, WS_TOKEN_TTL_SEC));
+      const url = `${toWebSocketBase(base)}${config.wsPath}?${query}`;
+
+      await details.put({
+        callId,
+        from: p.get('CallFrom', 'From'),
+        to: p.get('CallTo', 'To'),
+        direction: p.get('Direction'),
+        customField: p.get('CustomField'),
+        agent,
+        params: p.raw,
+        receivedAt: Date.now(),
+      });
+      return reply.code(200).type('application/json').send({ url });
+    } finally {
+      metrics.webhookDuration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  };
+
+  for (const url of WEBHOOK_PATHS) app.route({ method: ['GET', 'POST'], url, handler });
+}

@@ -1,0 +1,106 @@
+import websocket from '@fastify/websocket';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AgentCatalog } from '../agent/catalog.js';
+import { MemoryCallDetailsStore, type CallDetailsStore } from '../call/call-details.js';
+import { realScheduler, type Scheduler } from '../call/scheduler.js';
+import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
+import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
+import type { Config } from '../config/env.js';
+import { MAX_MESSAGE_BYTES } from '../exotel/inbound.js';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { adminGuard } from './admin-auth.js';
+import { healthRoutes } from './routes/health.js';
+import { mediaRoutes } from './routes/media.js';
+import { sessionsRoutes } from './routes/sessions.js';
+import { webhookRoutes } from './routes/webhook.js';
+
+export interface GatewayParts {
+  config: Config;
+  logger: Logger;
+  agents: AgentCatalog;
+  registry?: SessionRegistry;
+  details?: CallDetailsStore;
+  journal?: CallJournal;
+  scheduler?: Scheduler;
+  metrics?: GatewayMetrics;
+  session?: Partial<SessionOptions>;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  registry: SessionRegistry;
+  metrics: GatewayMetrics;
+  readonly draining: boolean;
+  /** Stops taking calls, waits for live ones to end (up to `timeoutMs`), ends the rest, closes the server. */
+  drain(timeoutMs: number): Promise<{ endedByDrain: number }>;
+}
+
+export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
+  const { config, logger, agents } = parts;
+  const registry = parts.registry ?? new MemorySessionRegistry();
+  const details = parts.details ?? new MemoryCallDetailsStore();
+  const metrics = parts.metrics ?? new GatewayMetrics();
+  const scheduler = parts.scheduler ?? realScheduler;
+  let draining = false;
+  const isDraining = () => draining;
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  });
+  await app.register(formbody);
+  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+
+  const sessionDeps = {
+    registry,
+    metrics,
+    log: logger,
+    scheduler,
+    journal: parts.journal,
+    selectAgent: agents.select.bind(agents),
+    options: {
+      ...DEFAULT_SESSION_OPTIONS,
+      defaultSampleRate: 8000,
+      leadMs: config.outboundLeadMs,
+      markTimeoutMs: config.markTimeoutMs,
+      ...parts.session,
+    },
+  };
+
+  await app.register(healthRoutes, { metrics, isDraining });
+  await app.register(webhookRoutes, { config, details, metrics, isDraining });
+  await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
+  await app.register(sessionsRoutes, { registry, guard: adminGuard(config.apiKey, metrics) });
+
+  // One sweeper for every call's time-outs, instead of a timer reset per frame.
+  const sweeper = setInterval(() => {
+    const now = scheduler.now();
+    for (const s of registry.all()) if (s instanceof CallSession) s.checkTimeouts(now);
+  }, 1000);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
+
+  return {
+    app,
+    registry,
+    metrics,
+    get draining() {
+      return draining;
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      const deadline = Date.now() + timeoutMs;
+      while (registry.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      let endedByDrain = 0;
+      for (const s of [...registry.all()]) {
+        s.terminate('shutdown');
+        endedByDrain++;
+      }
+      await app.close();
+      return { endedByDrain };
+    },
+  };
+}

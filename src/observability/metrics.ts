@@ -1,0 +1,75 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Gateway metrics. Per-frame counts are plain numbers bumped by sessions (no label lookups on the media
+ * path); Prometheus reads them when scraped.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  framesIn = 0;
+  framesOut = 0;
+  underruns = 0;
+  readonly badMessages = new Map<string, number>();
+  readonly callsEnded = new Map<string, number>();
+  activeCalls = 0;
+
+  readonly authRejections: Counter<'reason'>;
+  readonly webhookDuration: Histogram<'route'>;
+  readonly callsStarted: Counter;
+
+  constructor(defaults = true) {
+    const r = this.registry;
+    if (defaults) collectDefaultMetrics({ register: r, prefix: 'exovoice_process_' });
+    const self = this;
+    new Gauge({ name: 'exovoice_active_calls', help: 'Media streams currently open', registers: [r], collect() { this.set(self.activeCalls); } });
+    new Counter({ name: 'exovoice_frames_in_total', help: 'Media frames received from Exotel', registers: [r], collect() { setCounter(this, self.framesIn); } });
+    new Counter({ name: 'exovoice_frames_out_total', help: 'Media frames sent to Exotel', registers: [r], collect() { setCounter(this, self.framesOut); } });
+    new Counter({ name: 'exovoice_outbound_underruns_total', help: 'Times the caller-side playout ran dry in the middle of an utterance', registers: [r], collect() { setCounter(this, self.underruns); } });
+    new Counter({
+      name: 'exovoice_bad_messages_total',
+      help: 'Inbound WebSocket messages rejected or repaired, by reason',
+      labelNames: ['reason'],
+      registers: [r],
+      collect() {
+        setLabelled(this, self.badMessages);
+      },
+    });
+    new Counter({
+      name: 'exovoice_calls_ended_total',
+      help: 'Calls ended, by reason',
+      labelNames: ['reason'],
+      registers: [r],
+      collect() {
+        setLabelled(this, self.callsEnded);
+      },
+    });
+    this.callsStarted = new Counter({ name: 'exovoice_calls_started_total', help: 'Media streams accepted', registers: [r] });
+    this.authRejections = new Counter({ name: 'exovoice_auth_rejections_total', help: 'Requests refused for bad or missing credentials', labelNames: ['reason'], registers: [r] });
+    this.webhookDuration = new Histogram({
+      name: 'exovoice_webhook_duration_seconds',
+      help: 'Server time spent answering the Voicebot webhook',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [r],
+    });
+  }
+
+  badMessage(reason: string): void {
+    this.badMessages.set(reason, (this.badMessages.get(reason) ?? 0) + 1);
+  }
+
+  callEnded(reason: string): void {
+    this.callsEnded.set(reason, (this.callsEnded.get(reason) ?? 0) + 1);
+  }
+}
+
+/** prom-client counters only go up by `inc`; bring one to an absolute value we track ourselves. */
+function setCounter(c: Counter<string>, value: number): void {
+  c.reset();
+  c.inc(value);
+}
+
+function setLabelled(c: Counter<'reason'>, values: Map<string, number>): void {
+  c.reset();
+  for (const [reason, n] of values) c.inc({ reason }, n);
+}
