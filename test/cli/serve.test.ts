@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { ExotelSocket } from '../helpers/exotel-socket.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['bin/exovoice.js', 'serve'], {
+    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (out.includes('exovoice gateway listening')) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+    void exited.then(() => {
+      clearInterval(check);
+      reject(new Error(`server exited: ${out}`));
+    });
+  });
+  listening.catch(() => {}); // awaited only by tests that expect the server to come up
+  return { child, exited, listening, output: () => out };
+}
+
+test('the server starts, answers, and on SIGTERM drains a live call before exiting 0', async () => {
+  const port = await freePort();
+  const srv = startServer({ PORT: String(port), DRAIN_TIMEOUT_MS: '10000', EXOTEL_WS_TOKEN: 'serve-test-secret-token' });
+  try {
+    await srv.listening;
+    const base = `http://127.0.0.1:${port}`;
+    const { url } = (await (await fetch(`${base}/voicebot/connect?CallSid=cli1`)).json()) as { url: string };
+    const s = await ExotelSocket.open(url);
+    s.start({ callSid: 'cli1' });
+    srv.child.kill('SIGTERM');
+    for (let i = 0; i < 100 && (await fetch(`${base}/ready`)).status !== 503; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await fetch(`${base}/ready`)).status, 503);
+    s.stop();
+    await s.closed;
+    assert.equal(await srv.exited, 0);
+    assert.doesNotMatch(srv.output(), /serve-test-secret-token/, 'the token never reaches the log');
+  } finally {
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('a bad variable stops start-up with a one-line error naming it', async () => {
+  const srv = startServer({ EXOTEL_SAMPLE_RATE: '44100' });
+  assert.equal(await srv.exited, 1);
+  assert.match(srv.output(), /EXOTEL_SAMPLE_RATE: must be 8000, 16000 or 24000, got "44100"/);
+  const prod = startServer({ NODE_ENV: 'production', WEBHOOK_BASE_URL: 'http://bot.example.com' });
+  assert.equal(await prod.exited, 1);
+  assert.match(prod.output(), /WEBHOOK_BASE_URL: must be https:\/\/ in production/);
+});
