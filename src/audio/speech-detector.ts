@@ -78,6 +78,8 @@ export class SpeechDetector {
 
   /** Runtime threshold changes (see SpeechSegmenter.configure). */
   configure(tuning: SpeechSegmenterTuning & { mode?: VadMode; energyFloorDbfs?: number }): void {
+    // Check the mode before changing anything so a bad call leaves all settings as they were.
+    if (tuning.mode !== undefined && ![0, 1, 2, 3].includes(tuning.mode)) throw new RangeError(`invalid VAD mode ${tuning.mode}`);
     this.segmenter.configure(tuning);
     if (tuning.mode !== undefined) this.vad.mode = tuning.mode;
     if (tuning.energyFloorDbfs !== undefined) this.vad.energyFloorDbfs = tuning.energyFloorDbfs;

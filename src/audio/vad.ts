@@ -282,11 +282,12 @@ export class FrameVad {
     let done = 0;
     let i = 0;
     while (i < chunk.length) {
-      const take = Math.min(size - this.#fill, chunk.length - i);
-      buf.set(chunk.subarray(i, i + take), this.#fill);
-      this.#fill += take;
-      i += take;
-      if (this.#fill === size) {
+      // Plain copy loop: subarray() would allocate a view per frame.
+      let fill = this.#fill;
+      const end = Math.min(chunk.length, i + size - fill);
+      while (i < end) buf[fill++] = chunk[i++];
+      this.#fill = fill;
+      if (fill === size) {
         this.#fill = 0;
         this.#classify();
         onFrame(this.#frame);
