@@ -4,7 +4,9 @@
 // nowMs), calls tick(nowMs) at nextDeadline(), and carries out the returned actions.
 import { resolveTurnConfig } from './turn-config.js';
 import { SpeechRuns } from './turn-speech.js';
-import type { EndOfTurnReason, TurnAction, TurnInput, TurnState, TurnTakingConfig } from './turn-types.js';
+import type { EndOfTurnReason, ResumeReason, TurnAction, TurnInput, TurnState, TurnTakingConfig } from './turn-types.js';
+import { turnVerdict } from './turn-verdict.js';
+import type { TurnVerdict } from './turn-verdict.js';
 
 export type * from './turn-types.js';
 export { DEFAULT_TURN_CONFIG, resolveTurnConfig } from './turn-config.js';
@@ -102,7 +104,7 @@ export class TurnTaker {
     const t = this.#turn;
     if (t) {
       if (cfg.maxTurnMs !== null) at = Math.min(at, t.ownStartMs + cfg.maxTurnMs);
-      if (!s.active) at = Math.min(at, this.#verdictAt(t));
+      if (!s.active) at = Math.min(at, this.#verdict(t).atMs);
     } else if (this.#idleFromMs !== null && !s.active) {
       at = Math.min(at, this.#idleFromMs + cfg.idleMs);
     }
@@ -235,43 +237,27 @@ export class TurnTaker {
   #turnRules(): void {
     const t = this.#turn;
     if (!t) return;
-    const cfg = this.config;
-    const s = this.#speech;
-    const now = this.#now;
+    const maxTurnMs = this.config.maxTurnMs;
     // Max turn length: a monologue (or stuck VAD) must not hold the call forever.
-    if (cfg.maxTurnMs !== null && now >= t.ownStartMs + cfg.maxTurnMs) {
-      return this.#endTurn(t, now, 'maxTurn');
-    }
-    if (s.active || now < this.#verdictAt(t)) return;
-    const last = s.lastVoiceMs(now);
-    if (t.interrupted && this.#lastTextAtMs < t.ownStartMs) {
-      // False interruption: noise cut the bot off. Resume rather than leave the caller in silence.
-      const voiced = s.totalVoicedMs(now) - t.voicedBase;
-      if (voiced < cfg.falseInterruptionMaxSpeechMs) return this.#resume(t, 'shortSpeech');
-      if (cfg.falseInterruptionTranscriptWaitMs !== null) return this.#resume(t, 'noTranscript');
-    }
-    this.#endTurn(t, last, this.#endpoint(last).reason);
+    if (maxTurnMs !== null && this.#now >= t.ownStartMs + maxTurnMs) return this.#endTurn(t, this.#now, 'maxTurn');
+    if (this.#speech.active) return;
+    const verdict = this.#verdict(t);
+    if (this.#now < verdict.atMs) return;
+    if (verdict.kind === 'resume') this.#resume(t, verdict.reason);
+    else this.#endTurn(t, this.#speech.lastVoiceMs(this.#now), verdict.reason);
   }
 
-  /** Trailing silence ends the turn; a final transcript after the speech allows a shorter one. */
-  #endpoint(lastVoiceMs: number): { atMs: number; reason: EndOfTurnReason } {
-    const cfg = this.config;
-    const short = cfg.endpointSilenceAfterFinalMs;
-    if (short !== null && short < cfg.endpointSilenceMs && this.#lastFinalAtMs >= lastVoiceMs) {
-      return { atMs: lastVoiceMs + short, reason: 'finalTranscript' };
-    }
-    return { atMs: lastVoiceMs + cfg.endpointSilenceMs, reason: 'silence' };
-  }
-
-  /** When a silent open turn gets its verdict (end of turn, or resume after an interruption). */
-  #verdictAt(t: Turn): number {
+  /** End of turn or resume for an open turn whose caller has gone quiet. */
+  #verdict(t: Turn): TurnVerdict {
     const s = this.#speech;
     const last = s.lastVoiceMs(this.#now);
-    const endpointAt = this.#endpoint(last).atMs;
-    const wait = this.config.falseInterruptionTranscriptWaitMs;
-    if (!t.interrupted || wait === null || this.#lastTextAtMs >= t.ownStartMs) return endpointAt;
-    if (s.totalVoicedMs(this.#now) - t.voicedBase < this.config.falseInterruptionMaxSpeechMs) return endpointAt;
-    return Math.max(endpointAt, last + wait); // give speech-to-text time to recognise words
+    return turnVerdict(this.config, {
+      lastVoiceMs: last,
+      voicedMs: s.totalVoicedMs(this.#now) - t.voicedBase,
+      interrupted: t.interrupted !== null,
+      heardWords: this.#lastTextAtMs >= t.ownStartMs,
+      finalAfterVoice: this.#lastFinalAtMs >= last,
+    });
   }
 
   #idleRule(): void {
@@ -313,7 +299,7 @@ export class TurnTaker {
     else this.#openTurn(null, interrupted);
   }
 
-  #resume(t: Turn, reason: 'shortSpeech' | 'noTranscript'): void {
+  #resume(t: Turn, reason: ResumeReason): void {
     const cut = t.interrupted as NonNullable<Turn['interrupted']>;
     this.#turn = null;
     this.#speech.consume();

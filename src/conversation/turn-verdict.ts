@@ -1,0 +1,42 @@
+// What happens to a caller turn once their voice has stopped, and when: the endpointing and
+// false-interruption rules as one pure function, so deciding and scheduling cannot disagree.
+import type { EndOfTurnReason, ResumeReason, TurnTakingConfig } from './turn-types.js';
+
+export interface SilentTurn {
+  /** When the caller's voice stopped. */
+  lastVoiceMs: number;
+  /** Voiced time of the turn's own speech. */
+  voicedMs: number;
+  /** The turn began by interrupting the bot. */
+  interrupted: boolean;
+  /** A non-empty transcript (interim or final) arrived during the turn. */
+  heardWords: boolean;
+  /** A non-empty final transcript arrived after the voice stopped. */
+  finalAfterVoice: boolean;
+}
+
+export type TurnVerdict =
+  | { kind: 'endOfTurn'; atMs: number; reason: Exclude<EndOfTurnReason, 'maxTurn'> }
+  | { kind: 'resume'; atMs: number; reason: ResumeReason };
+
+type VerdictConfig = Pick<
+  TurnTakingConfig,
+  'endpointSilenceMs' | 'endpointSilenceAfterFinalMs' | 'falseInterruptionMaxSpeechMs' | 'falseInterruptionTranscriptWaitMs'
+>;
+
+export function turnVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict {
+  // Endpointing: trailing silence ends the turn. Once a final transcript covers the speech the
+  // recogniser has already judged the utterance complete, so a shorter silence is enough.
+  const short = cfg.endpointSilenceAfterFinalMs;
+  const endpoint: TurnVerdict =
+    short !== null && short < cfg.endpointSilenceMs && t.finalAfterVoice
+      ? { kind: 'endOfTurn', atMs: t.lastVoiceMs + short, reason: 'finalTranscript' }
+      : { kind: 'endOfTurn', atMs: t.lastVoiceMs + cfg.endpointSilenceMs, reason: 'silence' };
+  if (!t.interrupted || t.heardWords) return endpoint;
+  // False interruption: noise cut the bot off. Too little voice to be words: resume at once.
+  if (t.voicedMs < cfg.falseInterruptionMaxSpeechMs) return { kind: 'resume', atMs: endpoint.atMs, reason: 'shortSpeech' };
+  const wait = cfg.falseInterruptionTranscriptWaitMs;
+  if (wait === null) return endpoint;
+  // Enough voice for words: give speech-to-text time to recognise some before calling it noise.
+  return { kind: 'resume', atMs: Math.max(endpoint.atMs, t.lastVoiceMs + wait), reason: 'noTranscript' };
+}

@@ -1,0 +1,38 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_TURN_CONFIG } from '../../src/conversation/turn-config.js';
+import { turnVerdict } from '../../src/conversation/turn-verdict.js';
+import type { SilentTurn } from '../../src/conversation/turn-verdict.js';
+
+const quiet: SilentTurn = { lastVoiceMs: 10_000, voicedMs: 1000, interrupted: false, heardWords: false, finalAfterVoice: false };
+
+describe('turnVerdict', () => {
+  test('plain turn: end after endpointSilenceMs, or the shorter silence after a final', () => {
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, quiet), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, heardWords: true, finalAfterVoice: true }), {
+      kind: 'endOfTurn', atMs: 10_250, reason: 'finalTranscript',
+    });
+  });
+
+  test('an "after final" silence longer than the normal one is not used', () => {
+    const cfg = { ...DEFAULT_TURN_CONFIG, endpointSilenceAfterFinalMs: 900 };
+    assert.deepEqual(turnVerdict(cfg, { ...quiet, finalAfterVoice: true }), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
+  });
+
+  test('interruption with words: an ordinary end of turn', () => {
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, interrupted: true, heardWords: true, voicedMs: 260 }), {
+      kind: 'endOfTurn', atMs: 10_600, reason: 'silence',
+    });
+  });
+
+  test('interruption without words: short voice resumes at the endpoint, long voice after the transcript wait', () => {
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, interrupted: true, voicedMs: 499 }), {
+      kind: 'resume', atMs: 10_600, reason: 'shortSpeech',
+    });
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, interrupted: true, voicedMs: 500 }), {
+      kind: 'resume', atMs: 11_500, reason: 'noTranscript',
+    });
+    const shortWait = { ...DEFAULT_TURN_CONFIG, falseInterruptionTranscriptWaitMs: 100 };
+    assert.equal(turnVerdict(shortWait, { ...quiet, interrupted: true }).atMs, 10_600, 'never before the endpoint');
+  });
+});
