@@ -98,8 +98,12 @@ export function formatReport(report: SimReport, maxTimeline = 40): string {
       (report.handshakeAttempts > 1 ? ` (${report.handshakeAttempts} attempts)` : ''),
   );
   lines.push('timeline:');
-  for (const entry of report.timeline.slice(0, maxTimeline)) lines.push(`  ${seconds(entry.atMs)}  ${entry.text}`);
-  if (report.timeline.length > maxTimeline) lines.push(`  … ${report.timeline.length - maxTimeline} more entries`);
+  const tl = report.timeline;
+  // Keep the beginning and the end (hangup) when the middle is long.
+  const shown = tl.length <= maxTimeline ? tl : [...tl.slice(0, maxTimeline - 10), undefined, ...tl.slice(-10)];
+  for (const entry of shown) {
+    lines.push(entry ? `  ${seconds(entry.atMs)}  ${entry.text}` : `  … ${tl.length - maxTimeline} more entries …`);
+  }
   const first = report.firstBotAudioMs === null ? 'none' : `${Math.round(report.firstBotAudioMs)} ms after start`;
   lines.push(`first bot audio: ${first}`);
   const sizes = Object.entries(report.botMedia.sizeHistogram)
@@ -123,10 +127,11 @@ export function formatReport(report: SimReport, maxTimeline = 40): string {
   if (report.violations.length === 0) {
     lines.push('violations: none');
   } else {
-    const counts = Object.entries(report.violationCounts).map(([rule, n]) => `${rule} ×${n}`);
-    lines.push(`violations (${report.violations.length}): ${counts.join(', ')}`);
-    for (const v of report.violations.slice(0, 20)) lines.push(`  ${seconds(v.atMs)}  [${v.rule}] ${v.message}`);
-    if (report.violations.length > 20) lines.push(`  … ${report.violations.length - 20} more`);
+    lines.push(`violations (${report.violations.length}):`);
+    for (const [rule, n] of Object.entries(report.violationCounts)) {
+      const first = report.violations.find((v) => v.rule === rule) as Violation;
+      lines.push(`  [${rule}] ×${n}, first at ${(first.atMs / 1000).toFixed(3)}s: ${first.message}`);
+    }
   }
   return lines.join('\n');
 }

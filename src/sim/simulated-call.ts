@@ -497,11 +497,14 @@ export class SimulatedCall {
     const outcome = playout.tick(this.playFrame);
     this.recorder.append(this.playFrame);
     const atMs = k * TICK_MS;
-    if (outcome === 'audio' && this.lastOutcome !== 'audio') this.emit('playoutStarted', { atMs });
-    else if (outcome === 'ran-dry' || outcome === 'reply-ended') {
+    if (outcome === 'audio' && this.lastOutcome !== 'audio') {
+      this.addTimeline('bot audio playing', atMs);
+      this.emit('playoutStarted', { atMs });
+    } else if (outcome === 'ran-dry' || outcome === 'reply-ended') {
       const endOfReply = outcome === 'reply-ended';
       if (endOfReply) this.pacing.onReplyEnded();
       else this.pacing.onRanDry(atMs);
+      this.addTimeline(endOfReply ? 'bot audio finished' : 'playout ran dry (gap unless the reply was over)', atMs);
       this.emit('playoutIdle', { atMs, endOfReply });
     }
     this.lastOutcome = outcome;
