@@ -1,0 +1,192 @@
+// Offline grammar-constrained speech recognition with SoundSwallower (PocketSphinx compiled to
+// WASM) and its 8 kHz US-English model: recognizes which of an agent's phrases the caller said, or
+// rejects the utterance. Decoders (~26 MB model each) live in a worker pool, one per worker.
+import { ProviderError } from '../errors.js';
+import { resample } from '../resample.js';
+import type { CompiledGrammar, GrammarSpec, RecognitionOptions, RecognitionResult, SpeechToText } from '../types.js';
+import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
+import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';
+
+export const RECOGNIZER_SAMPLE_RATE = 8000;
+
+/**
+ * Per-speech-frame log-likelihood ratio (grammar path vs free phone loop, in the decoder's score
+ * units) that maps to confidence 0.5, and the spread of the logistic. Measured on flite speech
+ * (4 voices, 8 phrases + 7 other sentences): in-grammar phrases scored -9..+22, other sentences
+ * that found a grammar path -172..-18 (most find none); noise and tones find no grammar path.
+ */
+export const LLR_MIDPOINT = -13;
+export const LLR_SCALE = 3;
+
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+export const DEFAULT_SILENCE_DBFS = -55;
+export const DEFAULT_MIN_DURATION_MS = 150;
+export const MAX_DURATION_MS = 30_000;
+
+export interface PocketSphinxOptions {
+  pool?: WorkerPool;
+  /** Size of the process-wide decoder pool when this call creates it (default 2; ~45 MB RSS each). */
+  poolSize?: number;
+  maxQueue?: number;
+  /** Results below this confidence are rejected as `low-confidence` (default 0.5). */
+  minConfidence?: number;
+  /** Utterances quieter than this RMS level (dBFS) are rejected as `silence` without decoding (default -55). */
+  silenceDbfs?: number;
+  /** Shorter utterances are rejected as `too-short` (default 150 ms). */
+  minDurationMs?: number;
+  /** Drop phrases with out-of-vocabulary words (listed in `skipped`) instead of failing the compile. */
+  skipOutOfVocabulary?: boolean;
+}
+
+export interface PocketSphinxGrammar extends CompiledGrammar {
+  /** Phrases left out because the dictionary lacks some of their words (only with `skipOutOfVocabulary`). */
+  readonly skipped: readonly { phrase: string; words: string[] }[];
+}
+
+interface GrammarEntry {
+  jsgf: string;
+  phraseOf: Map<string, string> | undefined;
+}
+
+interface CheckResult {
+  missing: string[];
+}
+
+interface DecodeResult {
+  text: string;
+  grammarScore?: number;
+  loopScore?: number;
+  speechFrames?: number;
+}
+
+export function pocketsphinxWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
+  return sharedWorkerPool({ name: 'pocketsphinx', script: new URL('./pocketsphinx.worker.mjs', import.meta.url), ...options });
+}
+
+/** Logistic map of the per-frame log-likelihood ratio to 0..1. */
+export function llrToConfidence(llr: number): number {
+  return 1 / (1 + Math.exp(-(llr - LLR_MIDPOINT) / LLR_SCALE));
+}
+
+/** RMS level in dBFS (full-scale sine ≈ -3); -Infinity for digital silence. */
+export function levelDbfs(samples: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
+  return 10 * Math.log10(sum / Math.max(1, samples.length) / (32768 * 32768));
+}
+
+export class PocketSphinxSpeechToText implements SpeechToText {
+  readonly name = 'pocketsphinx';
+  readonly minConfidence: number;
+  readonly #pool: WorkerPool;
+  readonly #silenceDbfs: number;
+  readonly #minDurationMs: number;
+  readonly #skipOov: boolean;
+  readonly #grammars = new WeakMap<CompiledGrammar, GrammarEntry>();
+  #nextGrammarId = 1;
+
+  constructor(options: PocketSphinxOptions = {}) {
+    this.#pool = options.pool ?? pocketsphinxWorkerPool({ size: options.poolSize, maxQueue: options.maxQueue });
+    this.minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+    this.#silenceDbfs = options.silenceDbfs ?? DEFAULT_SILENCE_DBFS;
+    this.#minDurationMs = options.minDurationMs ?? DEFAULT_MIN_DURATION_MS;
+    this.#skipOov = options.skipOutOfVocabulary ?? false;
+    if (!(this.minConfidence >= 0 && this.minConfidence <= 1)) throw new RangeError('minConfidence must be within 0..1');
+  }
+
+  async compileGrammar(spec: GrammarSpec): Promise<PocketSphinxGrammar> {
+    if ('phrases' in spec) return this.#compilePhrases(spec.phrases);
+    if (typeof spec.jsgf !== 'string' || !spec.jsgf.trim()) throw new ProviderError('invalid-input', 'pocketsphinx: empty JSGF grammar');
+    const words = jsgfWords(spec.jsgf);
+    const { missing } = await this.#pool.run<CheckResult>({ op: 'check', words, jsgf: spec.jsgf });
+    if (missing.length > 0) throw outOfVocabulary(missing);
+    return this.#register(spec.jsgf, undefined, [], []);
+  }
+
+  async recognize(audio: Int16Array, sampleRate: number, options: RecognitionOptions = {}): Promise<RecognitionResult> {
+    const grammar = options.grammar && this.#grammars.get(options.grammar);
+    if (!grammar) {
+      throw new ProviderError('invalid-input', 'pocketsphinx recognizes only with a grammar compiled by this provider (options.grammar)');
+    }
+    if (!(audio instanceof Int16Array)) throw new ProviderError('invalid-input', 'pocketsphinx: audio must be an Int16Array');
+    if (!Number.isInteger(sampleRate) || sampleRate < RECOGNIZER_SAMPLE_RATE) {
+      throw new ProviderError('invalid-input', `pocketsphinx: sampleRate ${sampleRate} is not an integer >= ${RECOGNIZER_SAMPLE_RATE}`);
+    }
+    const durationMs = (audio.length * 1000) / sampleRate;
+    if (durationMs > MAX_DURATION_MS) {
+      throw new ProviderError('invalid-input', `pocketsphinx: utterance is ${Math.round(durationMs)} ms, the limit is ${MAX_DURATION_MS}`);
+    }
+    if (durationMs < this.#minDurationMs) return { text: '', confidence: 0, rejected: 'too-short' };
+    if (levelDbfs(audio) < this.#silenceDbfs) return { text: '', confidence: 0, rejected: 'silence' };
+
+    // A private copy at 8 kHz, moved to the worker.
+    const pcm = resample(audio, sampleRate, RECOGNIZER_SAMPLE_RATE);
+    const out = await this.#pool.run<DecodeResult>(
+      { op: 'recognize', jsgf: grammar.jsgf, audio: pcm },
+      { signal: options.signal, transfer: [pcm.buffer as ArrayBuffer] },
+    );
+    if (!out.text) return { text: '', confidence: 0, rejected: 'no-match' };
+    const text = grammar.phraseOf?.get(out.text) ?? out.text;
+    const confidence =
+      out.loopScore === undefined || out.grammarScore === undefined
+        ? 0
+        : llrToConfidence((out.grammarScore - out.loopScore) / Math.max(1, out.speechFrames ?? 0));
+    if (confidence < this.minConfidence) return { text: '', confidence, hypothesis: text, rejected: 'low-confidence' };
+    return { text, confidence, hypothesis: text };
+  }
+
+  async #compilePhrases(phrases: readonly string[]): Promise<PocketSphinxGrammar> {
+    if (!Array.isArray(phrases) || phrases.length === 0) throw new ProviderError('invalid-input', 'pocketsphinx: grammar has no phrases');
+    let kept = [...phrases];
+    let grammar = buildPhraseGrammar(kept);
+    if (grammar.phraseOf.size === 0) throw new ProviderError('invalid-input', 'pocketsphinx: no phrase contains a word');
+    let { missing } = await this.#pool.run<CheckResult>({ op: 'check', words: grammar.words, jsgf: grammar.jsgf });
+    const skipped: { phrase: string; words: string[] }[] = [];
+    if (missing.length > 0) {
+      if (!this.#skipOov) throw outOfVocabulary(missing, phrases);
+      const unknown = new Set(missing);
+      kept = [];
+      for (const phrase of phrases) {
+        const bad = phraseWords(phrase).filter((w) => unknown.has(w));
+        if (bad.length > 0) skipped.push({ phrase, words: bad });
+        else kept.push(phrase);
+      }
+      grammar = buildPhraseGrammar(kept);
+      if (grammar.phraseOf.size === 0) throw outOfVocabulary(missing, phrases);
+      ({ missing } = await this.#pool.run<CheckResult>({ op: 'check', words: grammar.words, jsgf: grammar.jsgf }));
+      if (missing.length > 0) throw outOfVocabulary(missing, kept);
+    }
+    return this.#register(grammar.jsgf, grammar.phraseOf, [...grammar.phraseOf.values()], skipped);
+  }
+
+  #register(
+    jsgf: string,
+    phraseOf: Map<string, string> | undefined,
+    phrases: string[],
+    skipped: PocketSphinxGrammar['skipped'],
+  ): PocketSphinxGrammar {
+    const handle: PocketSphinxGrammar = Object.freeze({
+      id: `pocketsphinx-grammar-${this.#nextGrammarId++}`,
+      provider: this.name,
+      phrases: Object.freeze(phrases),
+      skipped: Object.freeze(skipped),
+    });
+    this.#grammars.set(handle, { jsgf, phraseOf });
+    return handle;
+  }
+}
+
+function outOfVocabulary(missing: string[], phrases?: readonly string[]): ProviderError {
+  const unknown = new Set(missing);
+  const affected = phrases?.filter((p) => phraseWords(p).some((w) => unknown.has(w)));
+  const where = affected ? ` in ${affected.map((p) => JSON.stringify(p)).join(', ')}` : '';
+  return new ProviderError(
+    'out-of-vocabulary',
+    `pocketsphinx dictionary lacks ${missing.map((w) => JSON.stringify(w)).join(', ')}${where} (spell numbers as words; use common English spellings)`,
+    { words: missing, phrases: affected },
+  );
+}
+
+export function createPocketSphinxStt(options: PocketSphinxOptions = {}): PocketSphinxSpeechToText {
+  return new PocketSphinxSpeechToText(options);
+}
