@@ -16,6 +16,8 @@ export interface Violation {
 export interface MarkRecord {
   name: string;
   receivedAtMs: number;
+  /** Playout clock position (ms since start, 20 ms ticks) when the mark arrived. */
+  receivedAtPlayoutMs: number;
   /** Audio queued in front of the mark when it arrived. */
   queuedAheadMs: number;
   status: 'pending' | 'echoed' | 'dropped';

@@ -464,7 +464,13 @@ export class SimulatedCall {
 
   private onBotMark(name: string): void {
     const playout = this.playout as PlayoutQueue<MarkRecord>;
-    const record: MarkRecord = { name, receivedAtMs: this.elapsedMs(), queuedAheadMs: playout.bufferedAheadMs, status: 'pending' };
+    const record: MarkRecord = {
+      name,
+      receivedAtMs: this.elapsedMs(),
+      receivedAtPlayoutMs: this.tickIndex * TICK_MS,
+      queuedAheadMs: playout.bufferedAheadMs,
+      status: 'pending',
+    };
     this.marks.push(record);
     if (!playout.enqueueMark(record)) this.echoMark(record);
   }
