@@ -89,6 +89,26 @@ describe('barge-in while the bot speaks', () => {
   });
 });
 
+describe('barge-in over an open caller turn', () => {
+  test('the bot starting over a talking caller is interrupted and the turn keeps its start', () => {
+    const line = new Line();
+    line.speak(400); // turn open since 1000
+    // e.g. a filler the host played anyway: the caller already has 400 ms of voice, so at once
+    assert.deepEqual(types(line.send({ type: 'botSpeechStarted', replyId: 'r1' })), ['bargeIn']);
+    line.speak(100);
+    line.send({ type: 'transcript', text: 'as I was saying', final: false });
+    line.silence(600);
+    assert.deepEqual(only(line.log, 'endOfTurn').map((a) => [a.turnStartMs, a.interruptedReplyId]), [[1000, 'r1']]);
+  });
+
+  test('a reply queued while the caller talks is cancelled like any reply while thinking', () => {
+    const line = new Line();
+    line.speak(400);
+    assert.deepEqual(line.send({ type: 'replyQueued', replyId: 'r1' }), [{ type: 'cancelReply', replyId: 'r1', atMs: 1400, reason: 'callerContinued' }]);
+    assert.equal(line.engine.state, 'userSpeaking');
+  });
+});
+
 describe('DTMF', () => {
   test('a digit is always passed on as a dtmf action', () => {
     const line = new Line();

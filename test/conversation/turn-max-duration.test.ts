@@ -44,4 +44,23 @@ describe('call lifecycle', () => {
     assert.equal(line.engine.nextDeadline(), null);
     assert.deepEqual(line.silence(2000), []);
   });
+
+  test('replyCancelled from the host returns to listening; unknown ids change nothing', () => {
+    const line = new Line();
+    line.send({ type: 'replyQueued', replyId: 'r1' });
+    line.send({ type: 'replyCancelled', replyId: 'other' });
+    assert.equal(line.engine.state, 'thinking');
+    line.send({ type: 'replyCancelled', replyId: 'r1' });
+    assert.equal(line.engine.state, 'listening');
+  });
+
+  test('an input stamped earlier than the last one is taken as happening now', () => {
+    const line = new Line();
+    line.t = 5000;
+    line.send({ type: 'replyQueued', replyId: 'r1' });
+    line.t = 4000;
+    line.send({ type: 'botSpeechStarted', replyId: 'r1', atMs: 5000 });
+    line.t = 5000;
+    assert.deepEqual(line.send({ type: 'dtmf', digit: '1' }).map((a) => a.atMs), [5000, 5000]);
+  });
 });
