@@ -42,6 +42,7 @@ import {
 } from './call-validation.js';
 import { CallLogIdConflictError, CallNotFoundError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
 import { FlushScheduler, type Timers } from './flush-scheduler.js';
+import { WalCheckpointer, type CheckpointStats } from './wal-checkpointer.js';
 import { capJson } from './json-cap.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { migrate } from './sqlite-migrations.js';
@@ -68,6 +69,11 @@ export interface SqliteCallStoreOptions {
   maxEventDataBytes?: number;
   /** createOrGetByCallLogId returns the existing call within this window. Default 24 h. */
   idempotencyWindowMs?: number;
+  /**
+   * WAL checkpoints run on a worker thread every this many ms (see wal-checkpointer.ts). Default 1000.
+   * 0 leaves them to SQLite's automatic checkpoint, inside flushes on the main thread.
+   */
+  checkpointIntervalMs?: number;
   /** Calls whose row key is kept in memory (beyond that, a write costs one indexed read). Default 10000. */
   handleCacheSize?: number;
   clock?: () => number;
@@ -142,6 +148,8 @@ export class SqliteCallStore implements CallStore {
   private queue: Op[] = [];
   private readonly handles = new Map<string, Handle>();
   private closed = false;
+  private closing: Promise<void> | null = null;
+  private readonly checkpointer: WalCheckpointer | null = null;
   private readonly counters: Omit<CallStoreStats, 'pendingOps'> = {
     flushes: 0,
     failedFlushes: 0,
@@ -193,6 +201,19 @@ export class SqliteCallStore implements CallStore {
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_size_limit = 67108864');
       migrate(this.db, undefined, this.clock());
+      const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+      if (checkpointIntervalMs > 0) {
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.checkpointer = new WalCheckpointer({
+          path: this.path,
+          intervalMs: checkpointIntervalMs,
+          onDeath: (err) => {
+            if (this.closed) return;
+            this.db.pragma('wal_autocheckpoint = 1000');
+            this.onError(err);
+          },
+        });
+      }
     } catch (err) {
       this.db.close();
       throw err;
@@ -383,8 +404,23 @@ export class SqliteCallStore implements CallStore {
     if (this.queue.length > 0) throw new Error(`call store flush failed; ${this.queue.length} writes still pending`);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  stats(): CallStoreStats {
+    return { pendingOps: this.queue.length, ...this.counters };
+  }
+
+  /** Background WAL checkpoints so far; null when checkpoints are left to SQLite. */
+  checkpointStats(): CheckpointStats | null {
+    return this.checkpointer === null ? null : { ...this.checkpointer.stats };
+  }
+
+  // ---- internals ----
+
+  private async shutDown(): Promise<void> {
     this.flushQueue();
     if (this.queue.length > 0) {
       this.counters.droppedOps += this.queue.length;
@@ -393,14 +429,9 @@ export class SqliteCallStore implements CallStore {
     }
     this.scheduler.cancel();
     this.closed = true;
-    this.db.close();
+    await this.checkpointer?.stop();
+    this.db.close(); // the last connection to close checkpoints the WAL into the database
   }
-
-  stats(): CallStoreStats {
-    return { pendingOps: this.queue.length, ...this.counters };
-  }
-
-  // ---- internals ----
 
   private assertOpen(): void {
     if (this.closed) throw new CallStoreClosedError();
