@@ -363,7 +363,7 @@ export class SimulatedCall {
       closeReason: this.closeReason,
       durationMs: this.closed ? this.durationMs : this.elapsedMs(),
       playedAudio: this.recorder.samples(),
-      timeline: this.timeline.slice(),
+      timeline: this.timeline.slice().sort((a, b) => a.atMs - b.atMs),
       notes: this.notes.slice(),
     };
   }
