@@ -50,6 +50,20 @@ export interface CallControl {
   hangup(reason: Extract<EndReason, 'bot-hangup' | 'transfer' | 'max-duration'>, detail?: string): void;
   /** Adds an event to the call's timeline. */
   record(type: string, data?: Record<string, unknown>): void;
+  /** Adds a transcript turn to the call record; returns its sequence number for `updateTurn`. */
+  addTurn(turn: TranscriptTurnInput): number;
+  /** Amends a turn, e.g. an agent turn cut short by the caller: `interrupted` with the text actually heard. */
+  updateTurn(seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
+}
+
+export interface TranscriptTurnInput {
+  role: 'caller' | 'agent';
+  text: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt?: number;
+  interrupted?: boolean;
+  heardText?: string;
 }
 
 /** One agent's presence on one call. The session calls these; none of them may throw into the media path. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, AgentSession, CallControl, CallInfo, EndReason } from '../agent/types.js';
+import type { Agent, AgentSession, CallControl, CallInfo, EndReason, TranscriptTurnInput } from '../agent/types.js';
 import { createParseScratch, parseInbound, type InboundMessage, type ParseScratch } from '../exotel/inbound.js';
 import { createOutboundEncoder } from '../exotel/outbound.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -16,9 +16,11 @@ export interface SessionSocket {
   close(code?: number, reason?: string): void;
 }
 
-/** Receives a call's timeline; the call-record store implements it. */
+/** Receives a call's timeline and transcript; the call-record store sits behind it. Must never throw or block. */
 export interface CallJournal {
   event(callId: string, type: string, data?: Record<string, unknown>): void;
+  addTurn(callId: string, turn: TranscriptTurnInput): number;
+  updateTurn(callId: string, seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
 }
 
 export interface SessionOptions {
@@ -320,6 +322,8 @@ export class CallSession implements LiveSession {
       playedMs: () => engine.playedMs(),
       hangup: (reason, detail) => this.end(reason, detail ? { detail } : undefined),
       record: (type, data) => this.record(type, data),
+      addTurn: (turn) => this.deps.journal?.addTurn(this.callId, turn) ?? -1,
+      updateTurn: (seq, patch) => this.deps.journal?.updateTurn(this.callId, seq, patch),
     };
   }
 
