@@ -218,3 +218,34 @@ test('lookups by callSid and the list query use indexes', async () => {
     await done();
   }
 });
+
+test('WAL checkpoints run on the worker thread, not in the flushes', async () => {
+  const { store, done } = open({ checkpointIntervalMs: 10 });
+  try {
+    const id = await store.create({ direction: 'inbound' });
+    for (let i = 0; i < 500; i++) store.appendEvent(id, { type: 'mark', data: { i } });
+    await store.flush();
+    const db = (store as unknown as { db: Database.Database }).db;
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'automatic checkpoints are off on the main connection');
+    // Wait (bounded) for the worker to report a checkpoint that copied the WAL back.
+    for (let i = 0; i < 500 && !((store.checkpointStats()?.lastCheckpointedFrames ?? 0) > 0); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const stats = store.checkpointStats();
+    assert.ok(stats && stats.checkpoints > 0 && stats.lastCheckpointedFrames > 0, JSON.stringify(stats));
+    assert.equal(stats.errors, 0);
+  } finally {
+    await done();
+  }
+});
+
+test('with checkpointIntervalMs 0, SQLite keeps its automatic checkpoints', async () => {
+  const { store, done } = open({ checkpointIntervalMs: 0 });
+  try {
+    assert.equal(store.checkpointStats(), null);
+    const db = (store as unknown as { db: Database.Database }).db;
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+  } finally {
+    await done();
+  }
+});
