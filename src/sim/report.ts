@@ -112,7 +112,9 @@ export function formatReport(report: SimReport, maxTimeline = 40): string {
     .map(([bytes, count]) => `${bytes} B ×${count}`)
     .join(', ');
   lines.push(
-    `bot audio: ${report.botMedia.frames} frames, ${(report.botMedia.audioMs / 1000).toFixed(2)} s` + (sizes ? ` (${sizes})` : ''),
+    `bot audio: ${report.botMedia.frames} frames, ${(report.botMedia.audioMs / 1000).toFixed(2)} s` +
+      (sizes ? ` (${sizes})` : '') +
+      (report.botMedia.streamSidMismatches > 0 ? `; ${report.botMedia.streamSidMismatches} with a foreign stream_sid (tolerated)` : ''),
   );
   const p = report.pacing;
   lines.push(
