@@ -28,7 +28,7 @@ export interface PacingSummary {
   maxAheadMs: number;
   bursts: Burst[];
   underruns: { count: number; totalGapMs: number; events: Underrun[] };
-  /** |inter-arrival interval - previous frame's duration|, within one reply. */
+  /** |inter-arrival interval - previous frame's duration|, within one reply, after its lead-in. */
   jitterMs: { samples: number; p50: number; p99: number; max: number };
   frames: BotFrameTiming[];
 }
@@ -54,6 +54,7 @@ export class PacingMonitor {
   private currentBurst: Burst | undefined;
   private dryAtMs: number | undefined;
   private maxAheadMs = 0;
+  private framesInReply = 0;
 
   constructor(private readonly options: PacingOptions) {}
 
@@ -64,10 +65,11 @@ export class PacingMonitor {
   onBotFrame(atMs: number, bytes: number, durationMs: number, aheadMs: number): Burst | undefined {
     const previous = this.frames[this.frames.length - 1];
     this.frames.push({ atMs, bytes, durationMs, aheadMs });
-    if (previous !== undefined) {
-      const interval = atMs - previous.atMs;
-      if (interval <= this.options.replyGapMs) this.pushDeviation(Math.abs(interval - previous.durationMs));
-    }
+    // A paced sender builds its small lead between a reply's first and second frame, so that interval may be
+    // short on purpose: cadence is measured from the third frame of a reply on.
+    const interval = previous === undefined ? Infinity : atMs - previous.atMs;
+    this.framesInReply = interval <= this.options.replyGapMs ? this.framesInReply + 1 : 1;
+    if (this.framesInReply >= 3) this.pushDeviation(Math.abs(interval - previous!.durationMs));
     if (this.dryAtMs !== undefined) {
       const gap = atMs - this.dryAtMs;
       if (gap <= this.options.replyGapMs) this.underruns.push({ atMs: this.dryAtMs, gapMs: Math.max(0, gap) });
@@ -97,6 +99,7 @@ export class PacingMonitor {
   /** A reply ended cleanly (mark passed, clear, or no audio): a later frame starts a new reply. */
   onReplyEnded(): void {
     this.dryAtMs = undefined;
+    this.framesInReply = 0;
   }
 
   private pushDeviation(value: number): void {
