@@ -8,6 +8,8 @@ import { Worker } from 'node:worker_threads';
 export interface WalCheckpointerOptions {
   path: string;
   intervalMs: number;
+  /** Past this many WAL frames, force a checkpoint that lets the WAL rewind. */
+  maxWalFrames?: number;
   onDeath: (err: Error) => void;
 }
 
@@ -31,7 +33,7 @@ export class WalCheckpointer {
 
   constructor(options: WalCheckpointerOptions) {
     this.worker = new Worker(new URL('./wal-checkpoint.worker.mjs', import.meta.url), {
-      workerData: { path: options.path, intervalMs: options.intervalMs },
+      workerData: { path: options.path, intervalMs: options.intervalMs, maxWalFrames: options.maxWalFrames ?? 8192 },
       execArgv: [],
     });
     this.worker.unref();
