@@ -18,6 +18,8 @@ export interface SessionSocket {
 
 /** Receives a call's timeline and transcript; the call-record store sits behind it. Must never throw or block. */
 export interface CallJournal {
+  /** The webhook announced the call (before its socket opens). */
+  webhook?(details: CallDetails): Promise<void>;
   event(callId: string, type: string, data?: Record<string, unknown>): void;
   addTurn(callId: string, turn: TranscriptTurnInput): number;
   updateTurn(callId: string, seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
@@ -390,17 +392,18 @@ export class CallSession implements LiveSession {
         this.log.warn({ err }, 'agent cleanup failed');
       }
     }
+    const ourClose = this.socket.readyState === OPEN;
+    const closeCode = ourClose ? (reason === 'flood' ? 1008 : reason === 'agent-error' ? 1011 : reason === 'shutdown' ? 1001 : 1000) : data?.code;
     this.record('end', {
       reason,
       ...data,
+      closeCode,
+      closedBy: ourClose ? 'bot' : 'exotel',
       framesIn: this.framesIn,
       framesOut: this.engine?.stats.framesOut ?? 0,
       bad: Object.keys(this.bad).length ? this.bad : undefined,
     });
     this.log.info({ reason, framesIn: this.framesIn, framesOut: this.engine?.stats.framesOut ?? 0, bad: this.bad }, 'call ended');
-    if (this.socket.readyState === OPEN) {
-      const code = reason === 'flood' ? 1008 : reason === 'agent-error' ? 1011 : reason === 'shutdown' ? 1001 : 1000;
-      this.socket.close(code, reason);
-    }
+    if (ourClose) this.socket.close(closeCode as number, reason);
   }
 }

@@ -1,6 +1,8 @@
 import { createBuiltinAgents } from '../agent/builtin.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
+import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
+import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
 import { maskUrl } from '../observability/redact.js';
 
@@ -25,7 +27,12 @@ export async function serveCommand(): Promise<number> {
     console.error(`exovoice: invalid configuration: DEFAULT_AGENT: ${(err as Error).message}`);
     return 1;
   }
-  const gateway = await buildGateway({ config, logger, agents });
+  const store = openSqliteCallStore({
+    dataDir: config.dataDir,
+    onError: (err) => logger.error({ err }, 'call record store write failed'),
+  });
+  const journal = new RecordJournal(store, logger.child({ component: 'records' }));
+  const gateway = await buildGateway({ config, logger, agents, store, journal });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   logger.info(
     {
@@ -49,6 +56,7 @@ export async function serveCommand(): Promise<number> {
       stopping = true;
       logger.info({ signal, activeCalls: gateway.registry.size, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
       const { endedByDrain } = await gateway.drain(config.drainTimeoutMs);
+      await store.close();
       logger.info({ endedByDrain }, 'stopped');
       resolve(0);
     };

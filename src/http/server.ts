@@ -8,9 +8,11 @@ import { realScheduler, type Scheduler } from '../call/scheduler.js';
 import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
 import type { Config } from '../config/env.js';
+import type { CallStore } from '../store/call-store.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/inbound.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
+import { callRecordRoutes } from './routes/call-records.js';
 import { healthRoutes } from './routes/health.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionsRoutes } from './routes/sessions.js';
@@ -23,6 +25,8 @@ export interface GatewayParts {
   registry?: SessionRegistry;
   details?: CallDetailsStore;
   journal?: CallJournal;
+  /** Durable call records; enables `/calls`. */
+  store?: CallStore;
   scheduler?: Scheduler;
   metrics?: GatewayMetrics;
   session?: Partial<SessionOptions>;
@@ -54,12 +58,13 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   await app.register(formbody);
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
 
+  const journal = parts.journal;
   const sessionDeps = {
     registry,
     metrics,
     log: logger,
     scheduler,
-    journal: parts.journal,
+    journal,
     selectAgent: agents.select.bind(agents),
     options: {
       ...DEFAULT_SESSION_OPTIONS,
@@ -71,9 +76,11 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   };
 
   await app.register(healthRoutes, { metrics, isDraining });
-  await app.register(webhookRoutes, { config, details, metrics, isDraining });
+  await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
-  await app.register(sessionsRoutes, { registry, guard: adminGuard(config.apiKey, metrics) });
+  const guard = adminGuard(config.apiKey, metrics);
+  await app.register(sessionsRoutes, { registry, guard });
+  if (parts.store) await app.register(callRecordRoutes, { store: parts.store, guard });
 
   // One sweeper for every call's time-outs, instead of a timer reset per frame.
   const sweeper = setInterval(() => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CallDetailsStore } from '../../call/call-details.js';
+import type { CallDetails, CallDetailsStore } from '../../call/call-details.js';
 import type { Config } from '../../config/env.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import { signCallToken } from '../call-token.js';
@@ -18,6 +18,8 @@ export interface WebhookOptions {
   details: CallDetailsStore;
   metrics: GatewayMetrics;
   isDraining: () => boolean;
+  /** Told about every call the webhook announces (the call record starts here); not awaited. */
+  onCall?: (details: CallDetails) => unknown;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
       if (config.wsToken) query.set('token', signCallToken(config.wsToken, 'ws', callId, WS_TOKEN_TTL_SEC));
       const url = `${toWebSocketBase(base)}${config.wsPath}?${query}`;
 
-      await details.put({
+      const call: CallDetails = {
         callId,
         from: p.get('CallFrom', 'From'),
         to: p.get('CallTo', 'To'),
@@ -66,7 +68,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
         agent,
         params: p.raw,
         receivedAt: Date.now(),
-      });
+      };
+      await details.put(call);
+      opts.onCall?.(call);
       return reply.code(200).type('application/json').send({ url });
     } finally {
       metrics.webhookDuration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9);
