@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Sample rates Exotel's Voicebot applet streams at (selected by `?sample-rate=` on the WebSocket URL). */
@@ -54,6 +55,7 @@ const schema = z.object({
     }),
   OUTBOUND_LEAD_MS: intInRange(100, 0, 1000),
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
+  CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   API_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   EXOTEL_API_KEY: optionalString,
   EXOTEL_API_TOKEN: optionalString,
@@ -81,6 +83,8 @@ export interface Config {
   markTimeoutMs: number;
   /** Protects the admin API; without it the admin API answers loopback only. */
   apiKey?: string;
+  /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
+  callbackSecret?: string;
   exotel: {
     apiKey?: string;
     apiToken?: string;
@@ -126,6 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundLeadMs: e.OUTBOUND_LEAD_MS,
     markTimeoutMs: e.MARK_TIMEOUT_MS,
     apiKey: e.API_KEY,
+    callbackSecret:
+      e.CALLBACK_SECRET ??
+      // Without an explicit secret, derive one from a secret we already hold; never use the raw value.
+      (e.EXOTEL_API_TOKEN ? createHash('sha256').update(`exovoice status callback\n${e.EXOTEL_API_TOKEN}`).digest('hex') : undefined),
     exotel: {
       apiKey: e.EXOTEL_API_KEY,
       apiToken: e.EXOTEL_API_TOKEN,

@@ -13,6 +13,7 @@ import { MAX_MESSAGE_BYTES } from '../exotel/inbound.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
 import { callRecordRoutes } from './routes/call-records.js';
+import { statusCallbackRoutes } from './routes/status-callback.js';
 import { healthRoutes } from './routes/health.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionsRoutes } from './routes/sessions.js';
@@ -80,7 +81,10 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);
   await app.register(sessionsRoutes, { registry, guard });
-  if (parts.store) await app.register(callRecordRoutes, { store: parts.store, guard });
+  if (parts.store) {
+    await app.register(callRecordRoutes, { store: parts.store, guard });
+    await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });
+  }
 
   // One sweeper for every call's time-outs, instead of a timer reset per frame.
   const sweeper = setInterval(() => {

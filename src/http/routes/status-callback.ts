@@ -1,0 +1,48 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { parseStatusCallback, statusCallbackUpdate } from '../../exotel/status-callback.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { CallStore } from '../../store/call-store.js';
+import { signCallToken, verifyCallToken } from '../call-token.js';
+
+export const STATUS_CALLBACK_PATH = '/api/v1/exotel/status';
+/** Exotel may deliver a terminal callback long after a call; keep its URL valid for days. */
+const STATUS_TOKEN_TTL_SEC = 7 * 24 * 3600;
+
+/** The status-callback URL we hand Exotel for one call record: Exotel signs nothing, so the URL carries an HMAC. */
+export function statusCallbackUrl(publicBase: string, secret: string, recordId: string): string {
+  const q = new URLSearchParams({ call: recordId, token: signCallToken(secret, 'status', recordId, STATUS_TOKEN_TTL_SEC) });
+  return `${publicBase}${STATUS_CALLBACK_PATH}?${q}`;
+}
+
+export interface StatusCallbackOptions {
+  store: CallStore;
+  secret: string | undefined;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * `POST /api/v1/exotel/status`: Exotel's StatusCallback (JSON, form-urlencoded or multipart). Callbacks without a
+ * valid per-call token are refused and recorded nowhere; duplicates and late arrivals never move a call backwards.
+ */
+export async function statusCallbackRoutes(app: FastifyInstance, opts: StatusCallbackOptions): Promise<void> {
+  // Encapsulated here: only this route takes multipart bodies, as fields only (no files).
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 100, fieldSize: 8192 } });
+
+  app.post<{ Querystring: Record<string, string | undefined> }>(STATUS_CALLBACK_PATH, async (req, reply) => {
+    const recordId = req.query.call;
+    if (!opts.secret || !recordId || !verifyCallToken(opts.secret, 'status', recordId, req.query.token)) {
+      opts.metrics.authRejections.inc({ reason: 'status-callback' });
+      return reply.code(401).send({ error: 'missing or invalid callback token' });
+    }
+    const parsed = parseStatusCallback(req.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const cb = parsed.value;
+    const record = await opts.store.get(recordId);
+    if (!record) return reply.code(404).send({ error: 'unknown call' });
+    if (record.callSid === null) opts.store.attachCallSid(record.id, cb.CallSid);
+    opts.store.appendEvent(record.id, { type: 'status-callback', data: { ...cb } });
+    opts.store.update(record.id, statusCallbackUpdate(cb));
+    return { ok: true };
+  });
+}
