@@ -71,20 +71,16 @@ function indianNational(input: string, digits: string): string {
   return `+91${nsn}`;
 }
 
-/** How numbers are written in requests to Exotel; both forms are accepted by Exotel (spec §7.2). */
-export type ExotelNumberFormat = 'e164' | 'national';
-
 /**
- * The form of a number to send to Exotel. Default E.164: the only form that can carry a non-Indian number,
- * and the one used by the dial request pinned against a live Exotel call (spec §15.5, [S22]); Exotel echoes
- * it back unchanged. 'national' (`0XXXXXXXXXX`, what dograh sends) is there in case an account proves to
- * need it; it refuses non-Indian numbers rather than mangle them.
+ * The form of a number to send to Exotel: `0XXXXXXXXXX` for Indian numbers, E.164 for the rest.
+ * Exotel accepts E.164 or 0-prefixed national for the dialled number (spec §7.2), but the only form ever shown
+ * for `CallerId` (an ExoPhone, as the Exotel dashboard lists it) is 0-prefixed, Exotel's own dograh provider
+ * converts `+91…` to `0…` before dialling ([S19]), and Exotel reports numbers back that way (§7.3, §15.10).
+ * So one form serves both fields; other countries have no national form Exotel would understand.
  */
-export function toExotelNumber(input: string, format: ExotelNumberFormat = 'e164'): string {
+export function toExotelNumber(input: string): string {
   const e164 = normalizePhoneNumber(input);
-  if (format === 'e164') return e164;
-  if (!e164.startsWith('+91')) throw new PhoneNumberError(input, 'only Indian numbers have a 0-prefixed national form');
-  return `0${e164.slice(3)}`;
+  return e164.startsWith('+91') ? `0${e164.slice(3)}` : e164;
 }
 
 /** Whether two user- or Exotel-given numbers are the same line (false when either is not a valid number). */

@@ -74,12 +74,12 @@ for (const [input, reason] of INVALID) {
   });
 }
 
-test('toExotelNumber sends E.164 by default and 0-prefixed national on request', () => {
-  assert.equal(toExotelNumber('098765 43210'), '+919876543210');
-  assert.equal(toExotelNumber('+91 80 4749 1899', 'national'), '08047491899');
-  assert.equal(toExotelNumber('9876543210', 'national'), '09876543210');
-  assert.equal(toExotelNumber('+14155552671'), '+14155552671');
-  assert.throws(() => toExotelNumber('+14155552671', 'national'), /only Indian numbers/);
+test('toExotelNumber sends Indian numbers 0-prefixed and other countries in E.164', () => {
+  assert.equal(toExotelNumber('+91 98765 43210'), '09876543210');
+  assert.equal(toExotelNumber('9876543210'), '09876543210');
+  assert.equal(toExotelNumber('+91 80 4749 1899'), '08047491899');
+  assert.equal(toExotelNumber('08047491899'), '08047491899');
+  assert.equal(toExotelNumber('+1 415 555 2671'), '+14155552671');
   assert.throws(() => toExotelNumber('12'), PhoneNumberError);
 });
 
