@@ -57,6 +57,18 @@ const schema = z.object({
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
   CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   API_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
+  EXOTEL_API_BASE_URL: publicUrl,
+  EXOTEL_CONNECT_MODE: optionalString.transform((v, ctx) => {
+    const mode = (v ?? 'flow').toLowerCase();
+    if (mode !== 'flow' && mode !== 'voice-ai') {
+      ctx.addIssue({ code: 'custom', message: `must be "flow" (dial, then run the flow with the Voicebot applet) or "voice-ai" (Connect Voice AI, stream straight to us), got "${v}"` });
+      return z.NEVER;
+    }
+    return mode as 'flow' | 'voice-ai';
+  }),
+  CALLS_PER_MINUTE: intInRange(60, 1, 200),
+  CALL_TIME_LIMIT_SEC: intInRange(0, 0, 14400),
+  CALL_RING_TIMEOUT_SEC: intInRange(0, 0, 120),
   EXOTEL_API_KEY: optionalString,
   EXOTEL_API_TOKEN: optionalString,
   EXOTEL_SID: optionalString,
@@ -86,6 +98,13 @@ export interface Config {
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
   callbackSecret?: string;
   exotel: {
+    /** Overrides https://<subdomain> (tests point it at a local fake). */
+    apiBaseUrl?: string;
+    connectMode: 'flow' | 'voice-ai';
+    callsPerMinute: number;
+    /** 0: Exotel's default. */
+    timeLimitSec: number;
+    ringTimeoutSec: number;
     apiKey?: string;
     apiToken?: string;
     sid?: string;
@@ -135,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Without an explicit secret, derive one from a secret we already hold; never use the raw value.
       (e.EXOTEL_API_TOKEN ? createHash('sha256').update(`exovoice status callback\n${e.EXOTEL_API_TOKEN}`).digest('hex') : undefined),
     exotel: {
+      apiBaseUrl: e.EXOTEL_API_BASE_URL,
+      connectMode: e.EXOTEL_CONNECT_MODE,
+      callsPerMinute: e.CALLS_PER_MINUTE,
+      timeLimitSec: e.CALL_TIME_LIMIT_SEC,
+      ringTimeoutSec: e.CALL_RING_TIMEOUT_SEC,
       apiKey: e.EXOTEL_API_KEY,
       apiToken: e.EXOTEL_API_TOKEN,
       sid: e.EXOTEL_SID,

@@ -14,6 +14,10 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
 import { callRecordRoutes } from './routes/call-records.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
+import { outboundCallRoutes } from './routes/outbound-calls.js';
+import { OutboundDialer } from '../call/outbound-dialer.js';
+import { SlidingWindowLimiter } from '../call/rate-limiter.js';
+import { ExotelRestClient } from '../exotel/rest-client.js';
 import { healthRoutes } from './routes/health.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionsRoutes } from './routes/sessions.js';
@@ -26,8 +30,10 @@ export interface GatewayParts {
   registry?: SessionRegistry;
   details?: CallDetailsStore;
   journal?: CallJournal;
-  /** Durable call records; enables `/calls`. */
+  /** Durable call records; enables `/calls`, `POST /call` and status callbacks. */
   store?: CallStore;
+  /** Exotel's REST API; by default built from the configuration when it is complete. */
+  rest?: ExotelRestClient;
   scheduler?: Scheduler;
   metrics?: GatewayMetrics;
   session?: Partial<SessionOptions>;
@@ -84,6 +90,14 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });
+    const dialer = new OutboundDialer({
+      config,
+      store: parts.store,
+      rest: parts.rest ?? restClientFor(config),
+      limiter: new SlidingWindowLimiter(config.exotel.callsPerMinute),
+      log: logger.child({ component: 'dialer' }),
+    });
+    await app.register(outboundCallRoutes, { dialer, guard });
   }
 
   // One sweeper for every call's time-outs, instead of a timer reset per frame.
@@ -114,4 +128,16 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
       return { endedByDrain };
     },
   };
+}
+
+function restClientFor(config: Config): ExotelRestClient | undefined {
+  const e = config.exotel;
+  if (!e.apiKey || !e.apiToken || !e.sid || !(e.subdomain || e.apiBaseUrl)) return undefined;
+  return new ExotelRestClient({
+    apiKey: e.apiKey,
+    apiToken: e.apiToken,
+    accountSid: e.sid,
+    subdomain: e.subdomain ?? '',
+    ...(e.apiBaseUrl ? { baseUrl: e.apiBaseUrl } : {}),
+  });
 }

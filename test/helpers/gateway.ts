@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { AgentCatalog } from '../../src/agent/catalog.js';
 import type { Agent } from '../../src/agent/types.js';
 import { createEchoAgent } from '../../src/agent/echo.js';
@@ -14,7 +15,18 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A real gateway on an ephemeral loopback port. */
+/** A free loopback port, for a gateway that must know its own public URL before it listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+/** A real gateway on a loopback port (ephemeral unless `PORT` is given). */
 export async function startGateway(
   env: Record<string, string> = {},
   agents: Agent[] = [createEchoAgent()],
@@ -24,7 +36,7 @@ export async function startGateway(
   const catalog = new AgentCatalog(agents[0].name);
   for (const a of agents) catalog.add(a);
   const gateway = await buildGateway({ config, logger: createLogger(config.logLevel), agents: catalog, ...extra });
-  await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+  await gateway.app.listen({ port: config.port, host: '127.0.0.1' });
   const addr = gateway.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');
   return {

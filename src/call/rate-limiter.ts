@@ -1,0 +1,19 @@
+/** At most `limit` events in any sliding minute; `retryAfterMs` says when the next one fits. */
+export class SlidingWindowLimiter {
+  private readonly times: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes a slot, or returns how long to wait for one. */
+  take(): { ok: true } | { ok: false; retryAfterMs: number } {
+    const now = this.now();
+    while (this.times.length > 0 && this.times[0] <= now - this.windowMs) this.times.shift();
+    if (this.times.length >= this.limit) return { ok: false, retryAfterMs: this.times[0] + this.windowMs - now };
+    this.times.push(now);
+    return { ok: true };
+  }
+}
