@@ -6,7 +6,12 @@ import type { CallStatus, CallUpdate } from '../store/call-store.js';
  * numbers as strings or numbers, `Legs` as a JSON array, a JSON string, or bracket keys (`Legs[0][Status]`).
  */
 const scalar = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
-const optionalScalar = scalar.optional().transform((v) => (v === '' || v === 'null' ? undefined : v));
+// Exotel sends JSON nulls (and empty form values) for fields without a value yet.
+const optionalScalar = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === undefined ? undefined : String(v).trim()))
+  .transform((v) => (v === '' || v === 'null' ? undefined : v));
 
 const legSchema = z.record(z.string(), z.unknown());
 
