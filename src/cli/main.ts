@@ -5,6 +5,7 @@ const USAGE = `usage: exovoice <command> [options]
 commands:
   serve       run the gateway (default)
   simulate    play Exotel against a running server (exovoice simulate --help)
+  call        place an outbound call through a running server (exovoice call --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
     case 'simulate': {
       const { simulateCommand } = await import('./simulate.js');
       return simulateCommand(rest);
+    }
+    case 'call': {
+      const { callCommand } = await import('./call.js');
+      return callCommand(rest);
     }
     case 'help':
     case '--help':
