@@ -32,7 +32,9 @@ export type FakeFailure =
   /** Wait, then handle the request normally (a dial is placed even if the client gave up). */
   | { kind: 'delay'; ms: number }
   /** Read the request, then destroy the connection without answering (nothing is placed). */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Answer exactly this (e.g. a malformed 200, or a proxy's redirect); nothing is placed. */
+  | { kind: 'answer'; status: number; body: string; contentType?: string; headers?: Record<string, string> };
 
 export interface RecordedRequest {
   method: string;
@@ -355,6 +357,9 @@ export class FakeExotelRest {
     if (failure?.kind === 'drop') {
       req.socket.destroy();
       return;
+    }
+    if (failure?.kind === 'answer') {
+      return answer(failure.status, failure.body, failure.contentType ?? 'application/json', failure.headers);
     }
     if (failure?.kind === 'error') return answerError(new Reject(failure.status, failure.message, failure.code), failure.format);
     if (failure?.kind === 'rate-limit') {
