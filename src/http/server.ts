@@ -17,6 +17,7 @@ import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
 import { OutboundDialer } from '../call/outbound-dialer.js';
 import { SlidingWindowLimiter } from '../call/rate-limiter.js';
+import { StatusRefresher } from '../call/status-refresher.js';
 import { ExotelRestClient } from '../exotel/rest-client.js';
 import { healthRoutes } from './routes/health.js';
 import { mediaRoutes } from './routes/media.js';
@@ -90,14 +91,20 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });
+    const rest = parts.rest ?? restClientFor(config);
     const dialer = new OutboundDialer({
       config,
       store: parts.store,
-      rest: parts.rest ?? restClientFor(config),
+      rest,
       limiter: new SlidingWindowLimiter(config.exotel.callsPerMinute),
       log: logger.child({ component: 'dialer' }),
     });
     await app.register(outboundCallRoutes, { dialer, guard });
+    if (rest) {
+      const refresher = new StatusRefresher({ store: parts.store, rest, log: logger.child({ component: 'status-refresh' }) });
+      refresher.start();
+      app.addHook('onClose', () => refresher.stop());
+    }
   }
 
   // One sweeper for every call's time-outs, instead of a timer reset per frame.
