@@ -139,8 +139,8 @@ export class WorkerPool {
   #spawn(): Slot {
     const worker = new Worker(this.#script, {
       workerData: this.#workerData,
-      // Workers are plain JS: no tsx loader (faster start); node:wasi warns once per thread otherwise.
-      execArgv: ['--disable-warning=ExperimentalWarning'],
+      // Worker scripts are plain JS: don't inherit the parent's `--import tsx` (slower start).
+      execArgv: [],
     });
     const slot: Slot = { worker, job: undefined, jobId: 0 };
     worker.on('message', (reply: Reply) => this.#onReply(slot, reply));
