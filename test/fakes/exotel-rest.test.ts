@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { FakeExotelRest, exotelTimestamp, type DialedCall } from './exotel-rest.js';
 
 const AUTH = `Basic ${Buffer.from('exotel_key:exotel_token').toString('base64')}`;
@@ -203,6 +203,7 @@ test('Basic auth: missing, wrong or for another account gets 401', async () => {
     assert.equal(fake.calls.size, 0);
     assert.equal(fake.requests[1].headers.authorization, 'Basic ***');
     assert.equal(fake.requests[1].authorized, false);
+    assert.deepEqual(fake.requests[1].fields[0], ['From', '09876543210'], 'fields are recorded even when refused');
   });
 });
 
@@ -481,6 +482,21 @@ test('onDial hook failures surface from settled() and close()', async () => {
   assert.equal(res.status, 200, 'the dial answer does not wait for hooks');
   await assert.rejects(fake.settled(), /hook exploded/);
   await assert.rejects(close(), /hook exploded/);
+});
+
+test('a client hanging up halfway through its request does not disturb the fake', async () => {
+  await withFake(async (fake, base) => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`POST ${CONNECT}.json HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nFrom=0987`);
+    await new Promise((r) => setImmediate(r));
+    socket.destroy();
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    const res = await call(base, `${CONNECT}.json`, { body: form(VOICE_AI) });
+    assert.equal(res.status, 200);
+    assert.equal(fake.calls.size, 1);
+  });
 });
 
 test('exotelTimestamp writes IST as YYYY-MM-DD HH:mm:ss', () => {

@@ -196,7 +196,8 @@ export class FakeExotelRest {
   }
 
   async start(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A client that hangs up mid-request must not become an unhandled rejection in the test process.
+    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -336,6 +337,9 @@ export class FakeExotelRest {
       status: 0,
     };
     this.requests.push(record);
+    // Parsed up front so even requests rejected for their path or credentials show what they carried.
+    const parsed = req.method === 'POST' ? await formFields(req.headers['content-type'], raw).catch((err: unknown) => err as Reject) : [];
+    if (Array.isArray(parsed)) record.fields = parsed;
     const answer = (status: number, body: string, type: string, headers: Record<string, string> = {}): void => {
       record.status = status;
       if (res.destroyed) return;
@@ -380,8 +384,8 @@ export class FakeExotelRest {
         return answerError(new Reject(429, 'Rate limit exceeded'), undefined, { 'retry-after': String(retryAfter) });
       }
       if (connect) {
-        record.fields = await formFields(req.headers['content-type'], raw);
-        const call = this.dial(record.fields);
+        if (!Array.isArray(parsed)) throw parsed;
+        const call = this.dial(parsed);
         answerCall(call, false);
         this.runHooks(call.dial);
         return;
