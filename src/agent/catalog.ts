@@ -1,3 +1,4 @@
+import { normalizePhoneNumber, PhoneNumberError } from '../exotel/phone-number.js';
 import type { Agent } from './types.js';
 
 export interface AgentHints {
@@ -12,11 +13,25 @@ export interface AgentHints {
 /** The agents this server can put on a call, and the rule that picks one. */
 export class AgentCatalog {
   private readonly agents = new Map<string, Agent>();
+  private readonly byCustomField = new Map<string, string>();
+  private readonly byNumber = new Map<string, string>();
 
   constructor(private defaultName: string) {}
 
   add(agent: Agent): this {
     this.agents.set(agent.name, agent);
+    return this;
+  }
+
+  /** Calls whose CustomField is `value` go to `agent` unless they name one. */
+  routeCustomField(value: string, agent: string): this {
+    this.claim(this.byCustomField, value.trim(), agent, `CustomField "${value}"`);
+    return this;
+  }
+
+  /** Calls to `number` (any Indian or E.164 form) go to `agent` unless they name one or a CustomField route matches. */
+  routeNumber(number: string, agent: string): this {
+    this.claim(this.byNumber, normalizePhoneNumber(number), agent, `number ${number}`);
     return this;
   }
 
@@ -37,11 +52,39 @@ export class AgentCatalog {
     return this.defaultName;
   }
 
-  /** The requested agent when we have it, else the default; an unknown name never fails a call. */
+  /**
+   * The agent for a call, first match wins: the requested name (webhook/URL `agent`, then the `agent`
+   * custom parameter), the CustomField route, the called number's route, the default. An unknown name
+   * never fails a call.
+   */
   select(hints: AgentHints): Agent {
-    const wanted = hints.requested ?? hints.customParameters.agent;
-    const agent = (wanted && this.agents.get(wanted)) || this.agents.get(this.defaultName);
+    const candidates = [
+      hints.requested,
+      hints.customParameters.agent,
+      hints.customField === undefined ? undefined : this.byCustomField.get(hints.customField.trim()),
+      hints.to === undefined ? undefined : this.byNumber.get(canonicalNumber(hints.to) ?? ''),
+    ];
+    for (const name of candidates) {
+      const agent = name && this.agents.get(name);
+      if (agent) return agent;
+    }
+    const agent = this.agents.get(this.defaultName);
     if (!agent) throw new Error(`default agent "${this.defaultName}" is not registered`);
     return agent;
+  }
+
+  private claim(routes: Map<string, string>, key: string, agent: string, what: string): void {
+    const other = routes.get(key);
+    if (other !== undefined && other !== agent) throw new Error(`${what} is routed to both "${other}" and "${agent}"`);
+    routes.set(key, agent);
+  }
+}
+
+function canonicalNumber(number: string): string | undefined {
+  try {
+    return normalizePhoneNumber(number);
+  } catch (err) {
+    if (err instanceof PhoneNumberError) return undefined;
+    throw err;
   }
 }

@@ -1,5 +1,7 @@
-import { createBuiltinAgents } from '../agent/builtin.js';
+import { createBuiltinAgents, prepareAgents } from '../agent/builtin.js';
+import { AgentDefinitionError } from '../agent/definition-loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
+import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
@@ -23,14 +25,18 @@ export async function serveCommand(): Promise<number> {
   let agents;
   try {
     agents = createBuiltinAgents(config.defaultAgent);
+    await prepareAgents(agents, [config.sampleRate]);
   } catch (err) {
-    console.error(`exovoice: invalid configuration: DEFAULT_AGENT: ${(err as Error).message}`);
+    const known = err instanceof ConfigError || err instanceof AgentDefinitionError;
+    console.error(`exovoice: ${known ? '' : 'agents failed to start: '}${(err as Error).message}`);
     return 1;
   }
   const store = openSqliteCallStore({
     dataDir: config.dataDir,
     onError: (err) => logger.error({ err }, 'call record store write failed'),
   });
+  const orphans = await closeOrphanedCalls(store);
+  if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));
   const gateway = await buildGateway({ config, logger, agents, store, journal });
   const address = await gateway.app.listen({ port: config.port, host: config.host });

@@ -1,0 +1,189 @@
+// The offline brain: a deterministic intent engine over an agent definition. It answers what the
+// recogniser understood (intents, slot values spoken or typed, keypad menu choices), and when it
+// did not understand, says so and asks again instead of guessing.
+import { promptParts, type AgentDefinition, type IntentSpec } from '../definition.js';
+import { speakDigits } from './digits.js';
+import { GENERAL_GRAMMAR, IntentGrammar, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
+import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from './types.js';
+
+/** Wrong or missing slot values accepted before the agent stops asking for it. */
+const MAX_SLOT_RETRIES = 2;
+
+export class IntentBrain implements Brain {
+  readonly grammar: IntentGrammar;
+
+  constructor(readonly definition: AgentDefinition) {
+    this.grammar = new IntentGrammar(definition);
+  }
+
+  get grammars() {
+    return this.grammar.specs;
+  }
+
+  fixedReplies(): BrainReply[] {
+    const d = this.definition;
+    const out: BrainReply[] = [greetingReply(d)];
+    const p = d.prompts;
+    out.push(
+      { text: p.fallback, label: 'fallback' },
+      { text: p.notUnderstood, label: 'not-understood' },
+      { text: p.apology, label: 'apology' },
+      { text: p.howCanIHelp, label: 'yes' },
+    );
+    for (const text of d.idle?.prompts ?? []) out.push({ text, label: 'idle' });
+    if (d.idle) out.push({ text: d.idle.goodbye, label: 'idle-goodbye' });
+    if (d.limits) out.push({ text: d.limits.wrapUp, label: 'max-duration' });
+    for (const intent of d.intents) {
+      if (intent.slot) out.push({ text: intent.slot.ask, label: intent.name }, { text: intent.slot.retry, label: intent.name });
+      if (!intent.reply.includes('{')) out.push(intentReply(intent, intent.reply));
+    }
+    return out;
+  }
+
+  startSession(): BrainSession {
+    return new IntentSession(this.definition, this.grammar);
+  }
+}
+
+function greetingReply(d: AgentDefinition): BrainReply {
+  const { text, voice } = promptParts(d.greeting);
+  return { text, voice, label: 'greeting' };
+}
+
+function intentReply(intent: IntentSpec, text: string): BrainReply {
+  const reply: BrainReply = { text, label: intent.name };
+  if (intent.action !== 'reply') reply.action = { type: intent.action, reason: `intent:${intent.name}` };
+  return reply;
+}
+
+class IntentSession implements BrainSession {
+  /** The intent whose slot we asked for, and how often it went wrong. */
+  #asking: { intent: IntentSpec; retries: number } | null = null;
+  #keys = '';
+  #failures = 0;
+  #last: BrainReply | null = null;
+
+  constructor(
+    private readonly def: AgentDefinition,
+    private readonly grammar: IntentGrammar,
+  ) {}
+
+  greeting(): BrainReply {
+    return (this.#last = greetingReply(this.def));
+  }
+
+  grammarKey(): string {
+    return this.#asking ? slotGrammarKey(this.#asking.intent) : GENERAL_GRAMMAR;
+  }
+
+  respond(input: BrainInput): BrainOutput {
+    const reply = this.#respond(input);
+    if (reply === null) {
+      const slot = this.#asking?.intent.slot;
+      return { kind: 'collect', timeoutMs: slot?.interDigitTimeoutMs ?? 4000 };
+    }
+    this.#last = reply;
+    return { kind: 'reply', reply };
+  }
+
+  /** null = keep collecting keys. */
+  #respond(input: BrainInput): BrainReply | null {
+    switch (input.type) {
+      case 'speech':
+        return this.#onMatch(this.grammar.match(input.text, this.grammarKey()));
+      case 'unrecognised':
+        if (this.#asking) return this.#slotRetry();
+        // Out-of-grammar speech was probably a request we do not handle: say what we can do.
+        return this.#failed(input.reason === 'no-match' || input.reason === 'low-confidence' ? 'fallback' : 'not-understood');
+      case 'dtmf':
+        return this.#onKey(input.digit);
+      case 'dtmfTimeout':
+        return this.#finishKeys();
+      case 'idle': {
+        const prompts = this.def.idle?.prompts ?? [this.def.prompts.howCanIHelp];
+        return { text: prompts[Math.min(input.count, prompts.length) - 1], label: 'idle' };
+      }
+    }
+  }
+
+  #onMatch(m: GrammarMatch | null): BrainReply {
+    if (m === null) return this.#failed('fallback');
+    switch (m.kind) {
+      case 'yes':
+        this.#asking = null;
+        return this.#succeeded({ text: this.def.prompts.howCanIHelp, label: 'yes' });
+      case 'no': {
+        this.#asking = null;
+        const bye = this.def.intents.find((i) => i.action === 'hangup');
+        return this.#succeeded(bye ? intentReply(bye, bye.reply) : { text: this.def.prompts.howCanIHelp, label: 'no' });
+      }
+      case 'slotValue':
+        return m.value === null ? this.#slotRetry() : this.#answer(m.intent, m.value);
+      case 'intent':
+        if (!m.intent.slot) {
+          this.#asking = null;
+          return this.#succeeded(intentReply(m.intent, m.intent.reply));
+        }
+        if (m.value) return this.#answer(m.intent, m.value);
+        this.#asking = { intent: m.intent, retries: 0 };
+        this.#keys = '';
+        return this.#succeeded({ text: m.intent.slot.ask, label: m.intent.name });
+    }
+  }
+
+  #onKey(digit: string): BrainReply | null {
+    const slot = this.#asking?.intent.slot;
+    if (slot) {
+      if (digit === slot.terminator) return this.#finishKeys();
+      this.#keys += digit;
+      return this.#keys.length >= slot.maxDigits ? this.#finishKeys() : null;
+    }
+    const target = this.def.dtmfMenu[digit];
+    if (target === 'repeat' && this.#last) return { ...this.#last, label: 'repeat' };
+    const intent = this.def.intents.find((i) => i.name === target);
+    if (!intent) return this.#failed('fallback');
+    return this.#onMatch({ kind: 'intent', intent });
+  }
+
+  #finishKeys(): BrainReply {
+    const keys = this.#keys;
+    this.#keys = '';
+    const asking = this.#asking;
+    const slot = asking?.intent.slot;
+    if (!asking || !slot) return this.#failed('fallback');
+    if (/^\d+$/.test(keys) && keys.length >= slot.minDigits && keys.length <= slot.maxDigits) return this.#answer(asking.intent, keys);
+    return this.#slotRetry();
+  }
+
+  #answer(intent: IntentSpec, value: string): BrainReply {
+    this.#asking = null;
+    const template = intent.answers?.[value] ?? intent.reply;
+    return this.#succeeded(intentReply(intent, template.replaceAll(`{${intent.slot!.name}}`, speakDigits(value))));
+  }
+
+  #slotRetry(): BrainReply {
+    const asking = this.#asking!;
+    this.#keys = '';
+    if (++asking.retries > MAX_SLOT_RETRIES) {
+      this.#asking = null;
+      return this.#failed('fallback');
+    }
+    return { text: asking.intent.slot!.retry, label: asking.intent.name };
+  }
+
+  #succeeded(reply: BrainReply): BrainReply {
+    this.#failures = 0;
+    return reply;
+  }
+
+  /** Could not help: say so, or hand over once that happened too often in a row. */
+  #failed(label: 'fallback' | 'not-understood'): BrainReply {
+    const transfer = this.def.transfer;
+    if (transfer && ++this.#failures >= transfer.afterFailedTurns) {
+      const intent = this.def.intents.find((i) => i.name === transfer.intent)!;
+      this.#failures = 0;
+      return { text: intent.reply, label: intent.name, action: { type: 'transfer', reason: `not understood ${transfer.afterFailedTurns} times` } };
+    }
+    return { text: label === 'fallback' ? this.def.prompts.fallback : this.def.prompts.notUnderstood, label };
+  }
+}

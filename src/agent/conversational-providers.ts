@@ -1,0 +1,38 @@
+// The speech engines conversational agents use, created once per process and shared by agents.
+// Pool sizes decide how many syntheses/recognitions run at once (one CPU core each).
+import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../providers/stt/pocketsphinx.js';
+import { createEspeakTts, espeakWorkerPool } from '../providers/tts/espeak.js';
+import { createFliteTts, fliteWorkerPool } from '../providers/tts/flite.js';
+import type { SpeechToText, TextToSpeech } from '../providers/types.js';
+import type { SttSpec } from './definition.js';
+
+export interface SpeechProviderOptions {
+  /** Worker threads per TTS engine (default 2). */
+  ttsPoolSize?: number;
+  /** PocketSphinx decoder workers (default 2; ~45 MB each). */
+  sttPoolSize?: number;
+}
+
+export interface SpeechProviders {
+  /** TTS engines by the name definitions use. */
+  readonly tts: ReadonlyMap<string, TextToSpeech>;
+  stt(spec: SttSpec): SpeechToText;
+}
+
+export function createSpeechProviders(options: SpeechProviderOptions = {}): SpeechProviders {
+  const ttsPool = { size: options.ttsPoolSize };
+  const tts = new Map<string, TextToSpeech>([
+    ['flite', createFliteTts({ pool: fliteWorkerPool(ttsPool) })],
+    ['espeak', createEspeakTts({ pool: espeakWorkerPool(ttsPool) })],
+  ]);
+  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize });
+  return {
+    tts,
+    stt(spec) {
+      switch (spec.provider) {
+        case 'pocketsphinx':
+          return createPocketSphinxStt({ pool: sttPool, minConfidence: spec.minConfidence });
+      }
+    },
+  };
+}

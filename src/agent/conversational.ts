@@ -1,0 +1,146 @@
+// An agent built from a definition file: the conversation engine with the offline intent brain,
+// offline speech engines, and the definition's turn-taking, prompts and limits.
+import { loadVadRuntime, type VadRuntime } from '../audio/vad.js';
+import type { Scheduler } from '../call/scheduler.js';
+import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
+import type { TurnTakingConfig } from '../conversation/turn-taking.js';
+import { VoiceBank } from '../conversation/voice-bank.js';
+import type { CompiledGrammar, SpeechToText } from '../providers/types.js';
+import { IntentBrain } from './brain/intent-brain.js';
+import type { SpeechProviders } from './conversational-providers.js';
+import type { AgentDefinition } from './definition.js';
+import { AgentDefinitionError } from './definition-loader.js';
+import type { Agent, AgentSession, CallControl } from './types.js';
+
+/** Turn-taking and VAD settings of a definition, as the conversation engine takes them. */
+export function conversationSettings(def: AgentDefinition): ConversationSettings {
+  const t = def.turnTaking;
+  const b = t.bargeIn ?? {};
+  const turnTaking: Partial<TurnTakingConfig> = {
+    endpointSilenceMs: t.endpointSilenceMs,
+    endpointSilenceAfterFinalMs: t.endpointSilenceAfterFinalMs,
+    minSpeechMs: t.minSpeechMs,
+    maxTurnMs: t.maxTurnMs,
+    bargeInMinSpeechMs: b.minSpeechMs,
+    bargeInMinLevelDbfs: b.minLevelDbfs,
+    greetingProtectMs: b.greetingProtectMs,
+    protectWholeGreeting: b.protectWholeGreeting,
+    dtmfBargeIn: b.dtmf,
+    falseInterruptionMaxSpeechMs: b.falseInterruptionMaxSpeechMs,
+    falseInterruptionTranscriptWaitMs: b.falseInterruptionTranscriptWaitMs,
+    // With barge-in off the caller is not heard while the agent speaks.
+    halfDuplex: b.enabled === false ? true : undefined,
+    idleMs: def.idle?.afterMs,
+    maxIdlePrompts: def.idle?.maxPrompts,
+    idleWrapUp: def.idle !== undefined,
+    maxCallMs: def.limits?.maxCallMs,
+    maxDurationWrapUp: def.limits !== undefined,
+  };
+  for (const key of Object.keys(turnTaking) as (keyof TurnTakingConfig)[]) if (turnTaking[key] === undefined) delete turnTaking[key];
+  return {
+    turnTaking,
+    vad: { ...t.vad },
+    voice: def.voice,
+    idleGoodbye: def.idle?.goodbye,
+    maxDurationWrapUp: def.limits?.wrapUp,
+    apology: def.prompts.apology,
+  };
+}
+
+export interface ConversationalAgentOptions {
+  /** Names the definition's file in errors. */
+  file: string;
+  providers: SpeechProviders;
+  scheduler?: Scheduler;
+}
+
+/** An agent that needs work before its first call (grammars, cached prompts); start-up awaits it. */
+export interface PreparedAgent extends Agent {
+  /** Compiles what the agent listens for and synthesizes its fixed prompts at these call rates. */
+  prepare(sampleRates: readonly number[]): Promise<void>;
+}
+
+interface Ready {
+  grammars: ReadonlyMap<string, CompiledGrammar>;
+  vad: VadRuntime;
+}
+
+export class ConversationalAgent implements PreparedAgent {
+  readonly name: string;
+  readonly definition: AgentDefinition;
+  readonly brain: IntentBrain;
+  readonly settings: ConversationSettings;
+  readonly #file: string;
+  readonly #stt: SpeechToText;
+  readonly #voices: VoiceBank;
+  readonly #scheduler: Scheduler | undefined;
+  #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
+  #ready: Ready | undefined;
+  readonly #rates = new Map<number, Promise<void>>();
+  readonly #warmRates = new Set<number>();
+
+  constructor(definition: AgentDefinition, options: ConversationalAgentOptions) {
+    this.definition = definition;
+    this.name = definition.name;
+    this.#file = options.file;
+    this.brain = new IntentBrain(definition);
+    this.settings = conversationSettings(definition);
+    this.#stt = options.providers.stt(definition.stt);
+    this.#voices = new VoiceBank(options.providers.tts);
+    this.#scheduler = options.scheduler;
+  }
+
+  async prepare(sampleRates: readonly number[]): Promise<void> {
+    this.#grammars ??= this.#compile();
+    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warm(r))]);
+    this.#ready = { grammars, vad };
+  }
+
+  start(call: CallControl): AgentSession | Promise<AgentSession> {
+    const rate = call.info.sampleRate;
+    // Prepared: open at once, so the cached greeting's first frame leaves within milliseconds.
+    if (this.#ready && this.#warmRates.has(rate)) return this.#open(call, this.#ready);
+    return this.prepare([rate]).then(() => this.#open(call, this.#ready!));
+  }
+
+  #open(call: CallControl, ready: Ready): AgentSession {
+    return new Conversation({
+      call,
+      brain: this.brain.startSession(),
+      stt: this.#stt,
+      grammars: ready.grammars,
+      voices: this.#voices,
+      vadRuntime: ready.vad,
+      settings: this.settings,
+      scheduler: this.#scheduler,
+    });
+  }
+
+  async #compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
+    const out = new Map<string, CompiledGrammar>();
+    for (const [key, spec] of this.brain.grammars) {
+      try {
+        out.set(key, await this.#stt.compileGrammar(spec));
+      } catch (err) {
+        throw new AgentDefinitionError(this.#file, [`intents: ${(err as Error).message}`]);
+      }
+    }
+    return out;
+  }
+
+  #warm(rate: number): Promise<void> {
+    let pending = this.#rates.get(rate);
+    if (!pending) {
+      const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
+      pending = this.#voices.warm(texts, rate).then(
+        () => void this.#warmRates.add(rate),
+        (err) => {
+          this.#rates.delete(rate);
+          throw new AgentDefinitionError(this.#file, [`voice: cannot synthesize the agent's prompts: ${(err as Error).message}`]);
+        },
+      );
+      this.#rates.set(rate, pending);
+    }
+    return pending;
+  }
+}
