@@ -1,42 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { ExotelSocket } from '../helpers/exotel-socket.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['bin/exovoice.js', 'serve'], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = new Promise<void>((resolve, reject) => {
-    const check = setInterval(() => {
-      if (out.includes('exovoice gateway listening')) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 20);
-    void exited.then(() => {
-      clearInterval(check);
-      reject(new Error(`server exited: ${out}`));
-    });
-  });
-  listening.catch(() => {}); // awaited only by tests that expect the server to come up
-  return { child, exited, listening, output: () => out };
-}
+import { freePort } from '../helpers/gateway.js';
+import { startServerProcess as startServer } from '../helpers/server-process.js';
 
 test('the server starts, answers, and on SIGTERM drains a live call before exiting 0', async () => {
   const port = await freePort();

