@@ -26,7 +26,9 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describe(issue: z.core.$ZodIssue): string {
-  return `${formatPath(issue.path)}: ${issue.message}`;
+  // A bad record key carries the key's own problem inside.
+  const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues[0].message : issue.message;
+  return `${formatPath(issue.path)}: ${message}`;
 }
 
 /** Validates one definition's text; `file` names it in errors. */

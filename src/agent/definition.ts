@@ -29,7 +29,9 @@ export const sttSchema = z.discriminatedUnion('provider', [
 export type SttSpec = z.infer<typeof sttSchema>;
 
 /** A prompt is text in the agent's voice, or text with its own voice (e.g. a Hindi greeting). */
-const promptSchema = z.union([text, z.strictObject({ text, voice: ttsSchema })]);
+const promptSchema = z.union([text, z.strictObject({ text, voice: ttsSchema })], {
+  error: (issue) => (issue.input === undefined ? 'is required' : 'must be text, or { text, voice }'),
+});
 export type PromptSpec = z.infer<typeof promptSchema>;
 
 /** Endpointing and barge-in, mapped onto the turn-taking engine's options. */

@@ -326,6 +326,7 @@ export class Conversation implements AgentSession {
   #onBargeIn(a: Extract<TurnAction, { type: 'bargeIn' }>): void {
     const r = this.#current;
     if (!r || r.id !== a.replyId || !r.playback) return;
+    if (this.#playedOut(r)) return this.#finishQuietly(r);
     const played = this.#call.playedMs();
     this.#call.clear();
     const heard = r.playback.cut(played);
@@ -444,6 +445,7 @@ export class Conversation implements AgentSession {
       r.playback.cut(played); // nothing played yet: just stop synthesizing
       return;
     }
+    if (this.#playedOut(r)) return this.#finishQuietly(r);
     this.#call.clear();
     this.#recordCut(r, r.playback.cut(played));
   }
@@ -560,6 +562,22 @@ export class Conversation implements AgentSession {
       this.#feed({ type: 'replyQueued', nowMs: this.#clock.now(), replyId: apology.id });
       this.#speak(apology, { text: this.#settings.apology, label: 'apology' });
     }
+  }
+
+  /**
+   * All of the reply has played by the playout position, its last mark echo just not handled yet
+   * (it can arrive in the same network read as the input that cuts the reply).
+   */
+  #playedOut(r: Reply): boolean {
+    const last = r.playback?.ledger.sentences.at(-1);
+    return last?.endMs != null && last.endMs <= this.#call.playedMs();
+  }
+
+  /** Ends a reply that played out without waiting for its last mark: nothing to clear, nothing cut. */
+  #finishQuietly(r: Reply): void {
+    r.playback!.cut(this.#call.playedMs());
+    if (this.#current === r) this.#current = null;
+    if (r.turnSeq !== null) this.#call.updateTurn(r.turnSeq, { endedAt: Date.now() });
   }
 
   /** Transcript and conversation context keep only what the caller heard of a cut reply. */

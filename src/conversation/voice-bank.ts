@@ -24,18 +24,21 @@ export class VoiceBank {
     return splitSentences(text);
   }
 
-  /** Synthesizes every sentence of `texts` at `sampleRate` into the cache. */
-  async warm(texts: readonly { text: string; voice: VoiceSpec }[], sampleRate: number): Promise<void> {
-    await Promise.all(
-      texts.flatMap(({ text, voice }) =>
-        VoiceBank.sentences(text).map(async (sentence) => {
-          const key = cacheKey(sentence, voice, sampleRate);
-          if (this.#cache.has(key)) return;
-          const audio = await this.#tts(voice).synthesize(sentence, { voice: voice.voice, sampleRate });
-          this.#cache.set(key, audio.samples);
-        }),
-      ),
-    );
+  /**
+   * Synthesizes every sentence of `texts` at `sampleRate` into the cache, a few at a time: the
+   * engines' queues are bounded and shared with live calls.
+   */
+  async warm(texts: readonly { text: string; voice: VoiceSpec }[], sampleRate: number, concurrency = 2): Promise<void> {
+    const todo = texts.flatMap(({ text, voice }) => VoiceBank.sentences(text).map((sentence) => ({ sentence, voice })));
+    const next = async (): Promise<void> => {
+      for (let item = todo.shift(); item; item = todo.shift()) {
+        const key = cacheKey(item.sentence, item.voice, sampleRate);
+        if (this.#cache.has(key)) continue;
+        const audio = await this.#tts(item.voice).synthesize(item.sentence, { voice: item.voice.voice, sampleRate });
+        this.#cache.set(key, audio.samples);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, next));
   }
 
   /** Cached audio (returned at once, shared: do not modify) or a synthesis in flight. */

@@ -12,13 +12,25 @@ import { createPocketSphinxStt } from '../../src/providers/stt/pocketsphinx.js';
 import { SimulatedCall } from '../../src/sim/index.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../helpers/speech.js';
+import { concat, silence, speechBounds, synthesize, whiteNoise, type FliteVoice } from '../helpers/speech.js';
 
 const RATE = 8000;
 const journal = new MemoryJournal();
 let gw: TestGateway;
 let frontDesk: ConversationalAgent;
 const decoder = createPocketSphinxStt({ skipOutOfVocabulary: true });
+
+const LIMIT_AGENT = `
+name: limit-test
+language: en-US
+voice: { provider: flite, voice: kal }
+stt: { provider: pocketsphinx }
+greeting: Hello.
+idle: { afterMs: 60000, prompts: [Hello?], maxPrompts: 1, goodbye: Bye. }
+limits: { maxCallMs: 10000, wrapUp: Time is up. }
+prompts: { fallback: I can only say hi., notUnderstood: Sorry?, apology: Sorry., howCanIHelp: Yes? }
+intents: [{ name: hello, examples: [hello], reply: Hi. }]
+`;
 
 const IDLE_AGENT = `
 name: idle-test
@@ -42,14 +54,17 @@ const clips = {
   hours: speech('what are your opening hours', 'rms'),
   person: speech('talk to a person', 'awb'),
   goodbye: speech('goodbye', 'kal16'),
+  // A cough-like burst: loud enough and long enough to interrupt, too short and wordless to be a turn.
+  cough: Promise.resolve(concat(whiteNoise(320, RATE, -18), silence(300, RATE))),
 };
 
 before(async () => {
   const catalog = createBuiltinAgents(undefined);
   frontDesk = catalog.get('front-desk') as ConversationalAgent;
   const idle = new ConversationalAgent(parseAgentDefinition(IDLE_AGENT, 'idle-test.yaml'), { file: 'idle-test.yaml', providers: createSpeechProviders() });
-  await Promise.all([prepareAgents(catalog, [RATE]), idle.prepare([RATE]), ...Object.values(clips)]);
-  gw = await startGateway({}, [frontDesk, idle], { journal });
+  const limit = new ConversationalAgent(parseAgentDefinition(LIMIT_AGENT, 'limit-test.yaml'), { file: 'limit-test.yaml', providers: createSpeechProviders() });
+  await Promise.all([prepareAgents(catalog, [RATE]), idle.prepare([RATE]), limit.prepare([RATE]), ...Object.values(clips)]);
+  gw = await startGateway({}, [frontDesk, idle, limit], { journal });
 });
 
 after(async () => {
@@ -93,7 +108,7 @@ function intentReply(name: string, value?: string): string {
   return value ? template.replaceAll(`{${intent.slot!.name}}`, speakDigits(value)) : template;
 }
 
-describe('the front-desk agent over real sockets', { concurrency: 3 }, () => {
+describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   it('speech barge-in cuts the greeting within 300 ms, the question is answered, a person is asked for and the call is transferred', async () => {
     const call = dial();
     await call.start();
@@ -180,5 +195,47 @@ describe('the front-desk agent over real sockets', { concurrency: 3 }, () => {
     assert.ok(report.durationMs >= bye.endMs - 40, 'the goodbye played before the call ended');
     const texts = journal.turns.get(call.callSid)!.map((t) => `${t.role}: ${t.text}`);
     assert.deepEqual(texts, ['agent: Hello.', 'agent: Are you still there?', 'agent: Goodbye for now.']);
+  });
+
+  it('a noise that interrupts a reply is a false interruption: the reply resumes from the sentence that was cut', async () => {
+    const call = dial();
+    await call.start();
+    await call.waitFor('playoutIdle', { predicate: (e) => e.endOfReply });
+    call.sendDtmf('1');
+    await call.waitFor('markEchoed', { predicate: (m) => m.name === 'r2.0', timeoutMs: 15_000 });
+    const sentAt = call.elapsedMs();
+    void call.sendAudio(await clips.cough);
+    const clear = await call.waitFor('clear', { predicate: (c) => c.atMs >= sentAt });
+    const resumed = await nextReply(call, clear.atMs);
+    const [, secondSentence] = intentReply('opening-hours').split(/(?<=\.) /);
+    assert.equal(await decode(call, resumed, [...replies(), secondSentence]), spokenForm(secondSentence));
+    const events = journal.eventsOf(call.callSid, 'reply-resumed');
+    assert.deepEqual(events.map((e) => e.data), [{ replyId: 'r2', fromSentence: 1 }]);
+    await call.hangup();
+    const turns = journal.turns.get(call.callSid)!;
+    assert.deepEqual(
+      turns.map((t) => [t.role, t.text, t.interrupted ?? false]),
+      [
+        ['agent', frontDesk.definition.greeting, false],
+        ['caller', '[DTMF] 1', false],
+        ['agent', intentReply('opening-hours'), false],
+      ],
+      'no caller turn for the noise; the reply was heard in full in the end',
+    );
+    assert.equal(turns[2].heardText, intentReply('opening-hours'));
+  });
+
+  it('the call-length limit is announced and the call ends', async () => {
+    const call = dial({ agent: 'limit-test' });
+    await call.start();
+    const report = await call.ended();
+    assert.equal(report.closeReason, 'max-duration');
+    const wrapUp = journal.eventsOf(call.callSid, 'turn.hangup')[0];
+    assert.deepEqual(wrapUp?.data, { reason: 'max-duration', wrapUp: true });
+    assert.deepEqual(
+      journal.turns.get(call.callSid)!.map((t) => t.text),
+      ['Hello.', 'Time is up.'],
+    );
+    assert.ok(report.durationMs >= 10_000, `ended after ${Math.round(report.durationMs)} ms`);
   });
 });
