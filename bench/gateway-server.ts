@@ -1,5 +1,6 @@
 /**
- * Benchmark server process: `gateway` (the real gateway with the echo agent) or `bare` (a minimal ws server that
+ * Benchmark server process: `gateway` (the real gateway with the echo agent), `gateway+records` (the same, writing
+ * durable call records to SQLite) or `bare` (a minimal ws server that
  * parses each message and re-frames the caller audio back at real time). It reports its own CPU, memory and
  * per-message handling time to the parent over IPC.
  */
@@ -10,6 +11,11 @@ import { CallSession } from '../src/call/session.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildGateway } from '../src/http/server.js';
 import { createLogger } from '../src/observability/logger.js';
+import { RecordJournal } from '../src/call/record-journal.js';
+import { openSqliteCallStore, type SqliteCallStore } from '../src/store/sqlite-call-store.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const kind = process.argv[2];
 const handling = createHistogram();
@@ -43,10 +49,18 @@ function timed<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => v
   };
 }
 
-async function startGateway(): Promise<number> {
+let store: SqliteCallStore | undefined;
+
+async function startGateway(withRecords: boolean): Promise<number> {
   CallSession.prototype.onMessage = timed(CallSession.prototype.onMessage);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_AGENT: 'echo' });
-  const gateway = await buildGateway({ config, logger: createLogger('warn'), agents: createBuiltinAgents('echo') });
+  const logger = createLogger('warn');
+  let journal: RecordJournal | undefined;
+  if (withRecords) {
+    store = openSqliteCallStore({ dataDir: mkdtempSync(join(tmpdir(), 'exovoice-bench-')) });
+    journal = new RecordJournal(store, logger);
+  }
+  const gateway = await buildGateway({ config, logger, agents: createBuiltinAgents('echo'), store, journal });
   await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   return (gateway.app.server.address() as { port: number }).port;
 }
@@ -86,7 +100,7 @@ async function startBare(): Promise<number> {
   return (wss.address() as { port: number }).port;
 }
 
-const port = kind === 'gateway' ? await startGateway() : await startBare();
+const port = kind === 'bare' ? await startBare() : await startGateway(kind === 'gateway+records');
 let cpu0 = process.cpuUsage();
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
@@ -103,6 +117,7 @@ process.on('message', (msg: { cmd: string }) => {
       rss: process.memoryUsage().rss,
       handlingUs: { p50: handling.percentile(50) / 1000, p99: handling.percentile(99) / 1000, count: handling.count },
       sendJitterMs: { p50: sendJitter.percentile(50) / 1000, p99: sendJitter.percentile(99) / 1000, count: sendJitter.count },
+      store: store?.stats(),
       eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     });
   } else if (msg.cmd === 'exit') process.exit(0);

@@ -2,7 +2,7 @@
  * Gateway benchmark: N concurrent simulated Exotel calls (20 ms inbound frames, speech then silence, over and
  * over) against the real gateway with the echo agent, then the same load against a bare `ws` server. Prints JSON.
  *
- *   npm run bench -- --calls 500 --seconds 20
+ *   npm run bench -- --calls 500 --seconds 20 [--records]   (--records adds a run that keeps durable call records)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'frame-ms': { type: 'string', default: '20' },
     only: { type: 'string' },
+    records: { type: 'boolean', default: false },
   },
 });
 const CALLS = Number(values.calls);
@@ -30,7 +31,9 @@ interface ServerHandle {
   request<T>(cmd: string): Promise<T>;
 }
 
-async function startServer(kind: 'gateway' | 'bare'): Promise<ServerHandle> {
+type Kind = 'gateway' | 'gateway+records' | 'bare';
+
+async function startServer(kind: Kind): Promise<ServerHandle> {
   const child = fork(new URL('./gateway-server.ts', import.meta.url), [kind], {
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -138,11 +141,11 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-async function runPhase(kind: 'gateway' | 'bare', cycle: string[]) {
+async function runPhase(kind: Kind, cycle: string[]) {
   const server = await startServer(kind);
   const idle = await server.request<{ rss: number }>('reset');
   const calls: LoadCall[] = [];
-  const url = kind === 'gateway' ? (i: number) => `ws://127.0.0.1:${server.port}/voicebot/ws?call_id=bench${i}` : () => `ws://127.0.0.1:${server.port}/`;
+  const url = kind !== 'bare' ? (i: number) => `ws://127.0.0.1:${server.port}/voicebot/ws?call_id=bench${i}` : () => `ws://127.0.0.1:${server.port}/`;
   for (let i = 0; i < CALLS; i += 25) {
     await Promise.all(Array.from({ length: Math.min(25, CALLS - i) }, (_, k) => {
       const c = new LoadCall(url(i + k), i + k, cycle);
@@ -156,7 +159,14 @@ async function runPhase(kind: 'gateway' | 'bare', cycle: string[]) {
   const framesBefore = calls.reduce((s, c) => s + c.framesOut, 0);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   type Pct = { p50: number; p99: number };
-  const stats = await server.request<{ cpuSeconds: number; rss: number; handlingUs: Pct & { count: number }; sendJitterMs: Pct; eventLoopDelayMs: Pct & { max: number } }>('stats');
+  const stats = await server.request<{
+    cpuSeconds: number;
+    rss: number;
+    handlingUs: Pct & { count: number };
+    sendJitterMs: Pct;
+    eventLoopDelayMs: Pct & { max: number };
+    store?: { flushes: number; flushedEvents: number; maxFlushMs: number; droppedOps: number };
+  }>('stats');
   const framesOut = calls.reduce((s, c) => s + c.framesOut, 0) - framesBefore;
   const jitter: number[] = [];
   let bursts = 0;
@@ -197,6 +207,7 @@ async function runPhase(kind: 'gateway' | 'bare', cycle: string[]) {
     bursts,
     underruns,
     maxBufferedAheadMs: round(maxAheadMs),
+    ...(stats.store ? { callRecords: stats.store } : {}),
   };
 }
 
@@ -206,6 +217,7 @@ const cycle = await buildCycle();
 const result: Record<string, unknown> = { calls: CALLS, seconds: SECONDS, inboundFrameMs: FRAME_MS, sampleRate: RATE };
 if (values.only !== 'gateway') result.bare = await runPhase('bare', cycle);
 if (values.only !== 'bare') result.gateway = await runPhase('gateway', cycle);
+if (values.records) result.gatewayWithRecords = await runPhase('gateway+records', cycle);
 if (result.bare && result.gateway) {
   result.cpuRatioGatewayOverBare = round(
     (result.gateway as { cpuSeconds: number }).cpuSeconds / (result.bare as { cpuSeconds: number }).cpuSeconds,

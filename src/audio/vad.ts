@@ -16,6 +16,9 @@ export const VAD_SAMPLE_RATES: readonly VadSampleRate[] = [8000, 16000, 24000, 3
 /** Lowest level reported; digital silence would otherwise be -Infinity. */
 export const MIN_LEVEL_DBFS = -100;
 
+/** Frames this far below the energy floor skip fvad (they are unvoiced either way). */
+const SKIP_FVAD_BELOW_FLOOR_DB = 15;
+
 export interface FrameVadOptions {
   sampleRate: VadSampleRate;
   /** Frame length in ms (default 20). */
@@ -45,7 +48,7 @@ export interface VadFrame {
   readonly pcm: Int16Array;
   /** Final decision: fvad said voiced, level ≥ energy floor, and past the warm-up. */
   readonly voiced: boolean;
-  /** fvad's own decision, before the energy gate. */
+  /** fvad's own decision, before the energy gate (false, without asking fvad, for frames 15 dB below the floor). */
   readonly fvadVoiced: boolean;
   /** RMS level of the frame in dBFS (≥ MIN_LEVEL_DBFS). */
   readonly levelDbfs: number;
@@ -321,7 +324,11 @@ export class FrameVad {
     const ms = energy / n;
     const level = ms > 0 ? Math.max(MIN_LEVEL_DBFS, 10 * Math.log10(ms / (32768 * 32768))) : MIN_LEVEL_DBFS;
     let fvadVoiced: boolean;
-    if (this.#decimator !== null && this.#fvadBuf !== null) {
+    if (level < this.energyFloorDbfs - SKIP_FVAD_BELOW_FLOOR_DB) {
+      // Far below the gate the frame is unvoiced whatever fvad says; not asking saves most of the per-call VAD
+      // cost while the caller is silent (most of a call). fvad's noise model then adapts on louder frames only.
+      fvadVoiced = false;
+    } else if (this.#decimator !== null && this.#fvadBuf !== null) {
       const m = this.#decimator.process(pcm, n, this.#fvadBuf);
       fvadVoiced = this.#runtime.classify(this.#inst, this.#fvadBuf, m);
     } else {
