@@ -5,7 +5,7 @@ import { createFliteTts } from '../src/providers/tts/flite.js';
 import { createEspeakTts } from '../src/providers/tts/espeak.js';
 import { PocketSphinxSpeechToText } from '../src/providers/stt/pocketsphinx.js';
 import type { TextToSpeech } from '../src/providers/types.js';
-import { resample } from '../src/providers/resample.js';
+import { resample } from '../src/audio/resample-buffer.js';
 import { cpus } from 'node:os';
 
 const RUNS = Number(process.env.RUNS ?? 7);

@@ -1,5 +1,5 @@
 import { readWav } from '../audio/wav.js';
-import { createResampler } from '../audio/resampler.js';
+import { resample } from '../audio/resample-buffer.js';
 
 /** Caller audio: a WAV file's bytes (any rate), raw samples at a given rate, or samples at the stream rate. */
 export type CallerAudioInput = Buffer | Int16Array | { samples: Int16Array; sampleRate: number };
@@ -16,14 +16,7 @@ export function toStreamRate(input: CallerAudioInput, streamRate: number): Int16
   } else {
     ({ samples, sampleRate: rate } = input);
   }
-  if (rate === streamRate) return samples;
-  const resampler = createResampler(rate, streamRate);
-  const body = resampler.process(samples);
-  const tail = resampler.flush();
-  const out = new Int16Array(body.length + tail.length);
-  out.set(body);
-  out.set(tail, body.length);
-  return out;
+  return rate === streamRate ? samples : resample(samples, rate, streamRate);
 }
 
 interface Pending {

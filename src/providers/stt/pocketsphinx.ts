@@ -2,7 +2,7 @@
 // WASM) and its 8 kHz US-English model: recognizes which of an agent's phrases the caller said, or
 // rejects the utterance. Decoders (~26 MB model each) live in a worker pool, one per worker.
 import { ProviderError } from '../errors.js';
-import { resample } from '../resample.js';
+import { resample } from '../../audio/resample-buffer.js';
 import type { CompiledGrammar, GrammarSpec, RecognitionOptions, RecognitionResult, SpeechToText } from '../types.js';
 import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
 import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';

@@ -1,7 +1,7 @@
 // The engine-independent half of the offline TTS providers: input checks, the worker-pool job,
 // resampling to the call rate, and sentence-by-sentence streaming.
 import { ProviderError, abortReason } from '../errors.js';
-import { resample } from '../resample.js';
+import { resample } from '../../audio/resample-buffer.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
 import type { WorkerPool } from '../worker-pool.js';
 import { splitSentences } from './sentences.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resample } from '../../src/providers/resample.js';
+import { resample } from '../../src/audio/resample-buffer.js';
 
 function sine(rate: number, hz: number, seconds: number, amp = 10000): Int16Array {
   return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)));

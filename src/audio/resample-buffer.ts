@@ -1,6 +1,6 @@
-// Whole-buffer rate conversion for provider input/output (TTS output to the call rate, call audio
-// down to the recognizer's 8 kHz), over the shared streaming polyphase resampler.
-import { createResampler } from '../audio/resampler.js';
+// Whole-buffer rate conversion (TTS output to the call rate, call audio
+// down to a recognizer's 8 kHz, a WAV to the stream rate), over the streaming polyphase resampler.
+import { createResampler } from './resampler.js';
 
 /**
  * Converts a whole buffer of PCM16 from one rate to another, time-aligned with the input (the
