@@ -97,3 +97,85 @@ export interface SpeechToText {
   /** Recognizes one whole utterance (endpointed by the caller's VAD). */
   recognize(audio: Int16Array, sampleRate: number, options?: RecognitionOptions): Promise<RecognitionResult>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Streaming providers (cloud): speech-to-text as the caller talks, and language models.
+// ---------------------------------------------------------------------------------------------
+
+/** What a streaming recognizer reports. Times are ms of audio since the stream opened. */
+export type SttEvent =
+  /** `final`: this stretch of text will not change again. `speechFinal`: the provider thinks the utterance ended. */
+  | { type: 'transcript'; text: string; final: boolean; speechFinal?: boolean; confidence?: number; startMs?: number; endMs?: number }
+  | { type: 'speech-started'; atMs?: number }
+  /** The provider's own end-of-utterance decision (after silence). */
+  | { type: 'utterance-end'; atMs?: number }
+  /** `fatal`: the stream is gone; open a new one (or fall back). */
+  | { type: 'error'; error: Error; fatal: boolean };
+
+export interface SttStreamOptions {
+  /** Rate of the audio `write` gets (the call rate). */
+  sampleRate: number;
+  /** BCP-47 language, e.g. `en-IN`, `hi`. */
+  language?: string;
+  /** Words to favour (product names, ...), where the provider supports it. */
+  keywords?: readonly string[];
+  onEvent: (event: SttEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface SttStream {
+  /** Caller audio (PCM16 mono at the stream's rate), as it arrives. Never blocks; buffers while connecting. */
+  write(audio: Int16Array): void;
+  /** Ask for the pending transcript now (e.g. our own endpointing decided the turn ended). */
+  finalize(): void;
+  /** Ends the stream gracefully; resolves when the provider has closed. */
+  close(): Promise<void>;
+}
+
+export interface StreamingSpeechToText {
+  readonly name: string;
+  /** One stream per call; rejects with a ProviderError (e.g. `unauthorized`) when it cannot be opened. */
+  open(options: SttStreamOptions): Promise<SttStream>;
+}
+
+export interface ToolCall {
+  /** The model's id for this call; tool results answer it. */
+  id: string;
+  name: string;
+  /** JSON text, as the model produced it (validate before use). */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export type ChatDelta =
+  | { type: 'text'; text: string }
+  /** A complete tool call (arguments fully streamed). */
+  | { type: 'tool-call'; call: ToolCall }
+  | { type: 'done'; finishReason: string; usage?: { promptTokens?: number; completionTokens?: number } };
+
+export interface ChatRequest {
+  messages: readonly ChatMessage[];
+  tools?: readonly ToolSpec[];
+  temperature?: number;
+  maxTokens?: number;
+  /** Aborting stops the stream (and the HTTP request) at once. */
+  signal?: AbortSignal;
+}
+
+/** A chat model that streams its answer; any OpenAI-compatible endpoint implements it. */
+export interface LanguageModel {
+  readonly name: string;
+  /** Yields text as it is generated, tool calls once complete, then `done`. Rejects/throws ProviderError. */
+  chat(request: ChatRequest): AsyncIterable<ChatDelta>;
+}
