@@ -48,10 +48,10 @@ export interface ConversationDeps {
 }
 
 /** Caller audio kept before a turn's first voiced frame and after its last, for the recognizer. */
-const PRE_ROLL_MS = 300;
-const POST_ROLL_MS = 200;
+const PRE_ROLL_MS = 200;
+const POST_ROLL_MS = 150;
 /** A VAD segment ends after this much unvoiced audio; that pause starts speculative recognition. */
-const PAUSE_MS = 250;
+const PAUSE_MS = 150;
 
 type EndAs = { reason: Extract<EndReason, 'bot-hangup' | 'transfer' | 'max-duration'>; detail: string };
 

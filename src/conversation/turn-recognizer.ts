@@ -33,23 +33,27 @@ export class TurnRecognizer {
   readonly #o: TurnRecognizerOptions;
   /** Bumped at each speech onset: results older than the last onset miss part of the turn. */
   #epoch = 0;
-  #spec: { fromMs: number; toMs: number; epoch: number; result: Promise<TurnTranscript> } | null = null;
+  #spec: { fromMs: number; toMs: number; epoch: number; result: Promise<TurnTranscript>; abort: AbortController } | null = null;
 
   constructor(options: TurnRecognizerOptions) {
     this.#o = options;
   }
 
+  /** The caller speaks again: a speculation in flight misses this speech, so drop it (and its place in the STT queue). */
   speechStarted(): void {
     this.#epoch++;
+    this.#spec?.abort.abort();
+    this.#spec = null;
   }
 
   /** The caller paused: recognize the span now. Resolves with the result, or null if they spoke again meanwhile. */
   async speculate(fromMs: number, toMs: number): Promise<TurnTranscript | null> {
     const epoch = this.#epoch;
-    const result = this.#run(fromMs, toMs);
-    this.#spec = { fromMs, toMs, epoch, result };
+    const abort = new AbortController();
+    const result = this.#run(fromMs, toMs, abort.signal);
+    this.#spec = { fromMs, toMs, epoch, result, abort };
     const transcript = await result;
-    return epoch === this.#epoch ? transcript : null;
+    return epoch === this.#epoch && !abort.signal.aborted ? transcript : null;
   }
 
   /** The turn's transcript: the speculative one if it covers the span and nothing was said after it, else a new recognition. */
@@ -57,23 +61,25 @@ export class TurnRecognizer {
     const s = this.#spec;
     this.#spec = null;
     if (s && s.epoch === this.#epoch && Math.abs(s.fromMs - fromMs) <= REUSE_SLACK_MS && s.toMs >= toMs - REUSE_SLACK_MS) return s.result;
+    s?.abort.abort();
     return this.#run(fromMs, toMs);
   }
 
   /** Forget speculation (the turn it belonged to is over). */
   reset(): void {
+    this.#spec?.abort.abort();
     this.#spec = null;
   }
 
-  async #run(fromMs: number, toMs: number): Promise<TurnTranscript> {
+  async #run(fromMs: number, toMs: number, signal?: AbortSignal): Promise<TurnTranscript> {
     const { stt, ring, grammar, now } = this.#o;
     const audio = ring.slice(fromMs, toMs);
     const t0 = now();
     let r: RecognitionResult;
     try {
-      r = await stt.recognize(audio, ring.sampleRate, { grammar: grammar() });
+      r = await stt.recognize(audio, ring.sampleRate, { grammar: grammar(), signal });
     } catch (err) {
-      this.#o.onError?.(err);
+      if (!signal?.aborted) this.#o.onError?.(err);
       return { text: '', confidence: 0, rejected: 'error', ms: now() - t0, fromMs, toMs };
     }
     return { text: r.text, confidence: r.confidence, rejected: r.rejected, ms: now() - t0, fromMs, toMs };

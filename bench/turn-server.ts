@@ -1,0 +1,82 @@
+/**
+ * Server process for bench/turn.ts: the real gateway with the shipped agents (front-desk default), TTS and STT
+ * pools of the given size. Reports its CPU, memory and the engine's own latency stages over IPC.
+ */
+import { createBuiltinAgents, prepareAgents } from '../src/agent/builtin.js';
+import type { CallJournal } from '../src/call/session.js';
+import { loadConfig } from '../src/config/env.js';
+import { buildGateway } from '../src/http/server.js';
+import { createLogger } from '../src/observability/logger.js';
+
+const pool = Number(process.argv[2] ?? '2');
+
+/** Per reply: the stages the conversation engine records, in ms since the end of the caller's speech. */
+const stages = { endpoint: [] as number[], transcript: [] as number[], stt: [] as number[], firstFrame: [] as number[] };
+const counts = { bargeIns: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
+const answered = new Set<string>();
+
+const journal: CallJournal = {
+  event(callId, type, data = {}) {
+    const key = `${callId}/${String(data.replyId)}`;
+    switch (type) {
+      case 'start':
+        counts.calls++;
+        break;
+      case 'turn.speech-end':
+        answered.add(key);
+        stages.endpoint.push(data.endpointMs as number);
+        break;
+      case 'turn.transcript':
+        stages.transcript.push(data.ms as number);
+        stages.stt.push(data.sttMs as number);
+        if (!data.text) counts.unrecognised++;
+        break;
+      case 'turn.first-frame':
+        if (answered.delete(key)) stages.firstFrame.push(data.ms as number);
+        break;
+      case 'barge-in':
+        counts.bargeIns++;
+        break;
+      case 'reply-failed':
+        counts.failedReplies++;
+        break;
+    }
+  },
+  addTurn: () => 0,
+  updateTurn: () => {},
+};
+
+const catalog = createBuiltinAgents(undefined, { ttsPoolSize: pool, sttPoolSize: pool });
+const t0 = performance.now();
+await prepareAgents(catalog, [8000]);
+const prepareMs = performance.now() - t0;
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+const gateway = await buildGateway({ config, logger: createLogger('warn'), agents: catalog, journal });
+await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+
+let cpu0 = process.cpuUsage();
+let wall0 = performance.now();
+let peakRss = 0;
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250).unref();
+
+process.on('message', (msg: { cmd: string }) => {
+  if (msg.cmd === 'reset') {
+    for (const list of Object.values(stages)) list.length = 0;
+    Object.assign(counts, { bargeIns: 0, failedReplies: 0, unrecognised: 0, calls: 0 });
+    cpu0 = process.cpuUsage();
+    wall0 = performance.now();
+    peakRss = process.memoryUsage().rss;
+    process.send!({ cmd: 'reset', rss: peakRss });
+  } else if (msg.cmd === 'stats') {
+    const cpu = process.cpuUsage(cpu0);
+    process.send!({
+      cmd: 'stats',
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      wallSeconds: (performance.now() - wall0) / 1000,
+      peakRss,
+      stages,
+      counts,
+    });
+  } else if (msg.cmd === 'exit') process.exit(0);
+});
+process.send!({ cmd: 'ready', port: (gateway.app.server.address() as { port: number }).port, rss: process.memoryUsage().rss, prepareMs });

@@ -1,0 +1,183 @@
+/**
+ * Conversation benchmark: concurrent simulated callers talk to the offline front-desk agent (a gateway in a child
+ * process), asking a question every few seconds and interrupting the previous answer. Measures, from the caller's
+ * side, end of caller speech -> first reply audio frame, and from the engine's timeline how much of that is
+ * endpointing silence and recognition. Steps the number of conversations up until p99 passes 1 s, for TTS/STT
+ * pools of 1 and 2 workers. Prints JSON.
+ *
+ *   npm run bench:turn -- --levels 1,4,8,12 --turns 6 --pools 1,2
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { SimulatedCall } from '../src/sim/index.js';
+import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
+
+const { values } = parseArgs({
+  options: {
+    levels: { type: 'string', default: '1,4,8,12,16' },
+    turns: { type: 'string', default: '6' },
+    pools: { type: 'string', default: '1,2' },
+    'budget-ms': { type: 'string', default: '1000' },
+  },
+});
+const LEVELS = values.levels.split(',').map(Number);
+const TURNS = Number(values.turns);
+const POOLS = values.pools.split(',').map(Number);
+const BUDGET_MS = Number(values['budget-ms']);
+const RATE = 8000;
+
+interface Clip {
+  samples: Int16Array;
+  /** Where the speech ends in the clip, ms. */
+  endMs: number;
+}
+
+/** The caller's questions, in voices other than the agent's (slt). The order number's answer is synthesized live. */
+const QUESTIONS: Array<[string, FliteVoice]> = [
+  ['what are your opening hours', 'rms'],
+  ['my order number is one two three four five', 'awb'],
+  ['where is the shop', 'kal16'],
+  ['my order number is two four six eight zero', 'rms'],
+  ['what time do you close', 'awb'],
+];
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  prepareMs: number;
+  request<T>(cmd: string): Promise<T>;
+}
+
+async function startServer(pool: number): Promise<Server> {
+  const child = fork(new URL('./turn-server.ts', import.meta.url), [String(pool)], {
+    execArgv: ['--import', 'tsx', '--disable-warning=ExperimentalWarning'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<{ port: number; prepareMs: number }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  return {
+    child,
+    port: ready.port,
+    prepareMs: ready.prepareMs,
+    request: (cmd) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as never));
+        child.send({ cmd });
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CallResult {
+  /** End of caller speech -> first frame of the reply, ms, per answered turn. */
+  latencies: number[];
+  /** `start` -> first greeting frame, ms. */
+  firstGreetingMs: number | null;
+  missed: number;
+  violations: number;
+}
+
+async function conversation(port: number, clips: Clip[], offset: number): Promise<CallResult> {
+  const call = new SimulatedCall({ url: `http://127.0.0.1:${port}/voicebot/connect`, callerFrameMs: 20 });
+  await call.start();
+  const result: CallResult = { latencies: [], firstGreetingMs: null, missed: 0, violations: 0 };
+  try {
+    await call.waitFor('firstBotAudio');
+    await sleep(2000); // past the greeting's protected start
+    for (let i = 0; i < TURNS; i++) {
+      const clip = clips[(i + offset) % clips.length];
+      const sentAt = call.elapsedMs();
+      void call.sendAudio(clip.samples);
+      const speechEnd = sentAt + clip.endMs;
+      try {
+        // The previous answer is cut by this question's barge-in; the first frame after the speech ended is the reply.
+        const frame = await call.waitFor('botMedia', { predicate: (f) => f.atMs > speechEnd && f.queued, includePast: false, timeoutMs: 10_000 });
+        result.latencies.push(frame.atMs - speechEnd);
+      } catch {
+        result.missed++;
+      }
+      await sleep(1000 + ((i * 137 + offset * 71) % 700)); // let some of the answer play, callers are not in lockstep
+    }
+  } finally {
+    const report = await call.hangup();
+    result.firstGreetingMs = report.firstBotAudioMs;
+    result.violations = report.violations.length;
+  }
+  return result;
+}
+
+function percentiles(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const p = (q: number) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil((q / 100) * s.length) - 1)]) : null);
+  return { n: s.length, p50: p(50), p90: p(90), p99: p(99), max: s.length ? Math.round(s[s.length - 1]) : null };
+}
+
+interface ServerStats {
+  cpuSeconds: number;
+  wallSeconds: number;
+  peakRss: number;
+  stages: Record<'endpoint' | 'transcript' | 'stt' | 'firstFrame', number[]>;
+  counts: Record<string, number>;
+}
+
+async function runLevel(server: Server, calls: number, clips: Clip[]) {
+  const { rss: baseRss } = await server.request<{ rss: number }>('reset');
+  // Callers dial within the first second, like independent calls.
+  const results = await Promise.all(
+    Array.from({ length: calls }, async (_, k) => {
+      await sleep((k * 1000) / calls);
+      return conversation(server.port, clips, k);
+    }),
+  );
+  const stats = await server.request<ServerStats>('stats');
+  const latencies = results.flatMap((r) => r.latencies);
+  const cpuShare = stats.cpuSeconds / stats.wallSeconds;
+  return {
+    calls,
+    speechEndToFirstFrameMs: percentiles(latencies),
+    engine: {
+      endpointSilenceMs: percentiles(stats.stages.endpoint),
+      speechEndToTranscriptMs: percentiles(stats.stages.transcript),
+      sttMs: percentiles(stats.stages.stt),
+      speechEndToFirstFrameMs: percentiles(stats.stages.firstFrame),
+    },
+    firstGreetingFrameMs: percentiles(results.map((r) => r.firstGreetingMs ?? Infinity)),
+    missedReplies: results.reduce((n, r) => n + r.missed, 0),
+    simulatorViolations: results.reduce((n, r) => n + r.violations, 0),
+    counts: stats.counts,
+    serverCpuCores: round(cpuShare, 2),
+    cpuPerConversationPct: round((cpuShare / calls) * 100, 1),
+    rssPerConversationMB: round((stats.peakRss - baseRss) / calls / 1e6, 1),
+    serverPeakRssMB: round(stats.peakRss / 1e6, 0),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+const clips: Clip[] = [];
+for (const [text, voice] of QUESTIONS) {
+  const speech = await synthesize(text, RATE, voice);
+  clips.push({ samples: concat(speech, silence(200, RATE)), endMs: speechBounds(speech, RATE).endMs });
+}
+
+const out: Record<string, unknown> = { turnsPerCall: TURNS, budgetMs: BUDGET_MS, pools: {} };
+for (const pool of POOLS) {
+  const server = await startServer(pool);
+  const levels = [];
+  let held = 0;
+  for (const calls of LEVELS) {
+    const level = await runLevel(server, calls, clips);
+    levels.push(level);
+    console.error(JSON.stringify({ pool, calls, e2e: level.speechEndToFirstFrameMs, engine: level.engine, cpu: level.cpuPerConversationPct }));
+    const p99 = level.speechEndToFirstFrameMs.p99;
+    if (p99 === null || p99 > BUDGET_MS || level.missedReplies > 0) break;
+    held = calls;
+  }
+  (out.pools as Record<string, unknown>)[String(pool)] = { prepareMs: Math.round(server.prepareMs), heldWithinBudget: held, levels };
+  server.child.send({ cmd: 'exit' });
+  await new Promise((r) => server.child.once('exit', r));
+}
+console.log(JSON.stringify(out, null, 2));
