@@ -1,0 +1,456 @@
+// ElevenLabs text-to-speech over HTTP streaming: POST {baseUrl}/v1/text-to-speech/{voice_id}/stream.
+// Audio is requested in the format that needs no resampling (pcm_8000/16000/24000 = raw PCM16LE at
+// the call rate) and yielded as each network chunk arrives.
+//
+// Docs followed:
+// - https://elevenlabs.io/docs/api-reference/text-to-speech/stream (path, `xi-api-key`, query
+//   `output_format` / `optimize_streaming_latency` / `enable_logging`, body `text`, `model_id`,
+//   `language_code`, `voice_settings`, `apply_text_normalization`), and the output_format enum of the
+//   official elevenlabs-js client (StreamTextToSpeechRequestOutputFormat);
+// - https://help.elevenlabs.io/hc/en-us/articles/19572237925521 (error bodies
+//   `{"detail":{"status","message"}}`: invalid_api_key, voice_not_found, max_character_limit_exceeded);
+// - https://help.elevenlabs.io/hc/en-us/articles/13298164480913 (characters per request by model).
+import { z } from 'zod';
+import { ProviderError, abortReason, type ProviderErrorCode } from '../errors.js';
+import { alawToPcm16, ulawToPcm16 } from '../../audio/g711.js';
+import { createResampler, type Resampler } from '../../audio/resampler.js';
+import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
+
+export const ELEVENLABS_DEFAULT_BASE_URL = 'https://api.elevenlabs.io';
+export const ELEVENLABS_DEFAULT_MODEL = 'eleven_flash_v2_5';
+
+/** Raw PCM16LE rates the stream endpoint offers (`pcm_<rate>`); 44.1 kHz needs the Pro tier. */
+const PCM_RATES = [8000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
+const PREMIUM_PCM_RATE = 44100;
+/** Characters per request by model (help centre article 13298164480913; eleven_v3 from the models page). */
+const MODEL_TEXT_LIMITS: Record<string, number> = {
+  eleven_flash_v2_5: 40_000,
+  eleven_turbo_v2_5: 40_000,
+  eleven_flash_v2: 30_000,
+  eleven_turbo_v2: 30_000,
+  eleven_multilingual_v2: 10_000,
+  eleven_multilingual_v1: 10_000,
+  eleven_monolingual_v1: 10_000,
+  eleven_english_sts_v2: 10_000,
+  eleven_v3: 5_000,
+};
+/** Unknown models get the smallest documented limit; `maxTextChars` overrides. */
+const FALLBACK_TEXT_LIMIT = 5_000;
+/** Models that accept `language_code` (others reject the request when it is sent). */
+const LANGUAGE_CODE_MODELS = new Set(['eleven_flash_v2_5', 'eleven_turbo_v2_5']);
+const MIN_RATE = 8000;
+const MAX_RATE = 48000;
+/** Streamed without resampling for 8/16/24 kHz calls; informational. */
+const NATIVE_RATE = 24000;
+
+export interface ElevenLabsVoice {
+  /** The ElevenLabs voice_id. */
+  id: string;
+  /** Languages this voice is meant for (picks the voice when a call asks for a language). */
+  languages?: readonly string[];
+  gender?: 'female' | 'male';
+  description?: string;
+}
+
+export interface ElevenLabsVoiceSettings {
+  stability?: number;
+  similarity_boost?: number;
+  style?: number;
+  use_speaker_boost?: boolean;
+  speed?: number;
+}
+
+export interface ElevenLabsTtsOptions {
+  apiKey: string;
+  /** Default https://api.elevenlabs.io (the wiring reads ELEVENLABS_BASE_URL). */
+  baseUrl?: string;
+  /** Voices this deployment may use (voice ids or descriptions); the first is the default. */
+  voices: readonly (string | ElevenLabsVoice)[];
+  /** Default eleven_flash_v2_5 (the lowest-latency multilingual model). */
+  modelId?: string;
+  voiceSettings?: ElevenLabsVoiceSettings;
+  /** 0..4; the API's own default when absent. */
+  optimizeStreamingLatency?: 0 | 1 | 2 | 3 | 4;
+  /** `pcm` (default): PCM16 at the call rate. `ulaw_8000`/`alaw_8000`: half the bytes, decoded here. */
+  encoding?: 'pcm' | 'ulaw_8000' | 'alaw_8000';
+  applyTextNormalization?: 'auto' | 'on' | 'off';
+  /** false = zero-retention mode (enterprise accounts only). */
+  enableLogging?: boolean;
+  /** From sending the request to the first audio byte. Default 10 s. */
+  firstByteTimeoutMs?: number;
+  /** Longest wait for the next chunk once audio flows. Default 10 s. */
+  idleTimeoutMs?: number;
+  /** Overrides the model's documented character limit. */
+  maxTextChars?: number;
+  /** Provider name in errors and `name`. Default `elevenlabs`. */
+  name?: string;
+}
+
+interface Format {
+  /** The `output_format` query value. */
+  query: string;
+  codec: 'pcm16' | 'ulaw' | 'alaw';
+  rate: number;
+}
+
+const detailSchema = z.object({
+  detail: z.union([
+    z.object({ status: z.string().optional(), code: z.string().optional(), message: z.string().optional() }),
+    // FastAPI validation errors (422).
+    z.array(z.object({ msg: z.string(), loc: z.array(z.union([z.string(), z.number()])).optional() })),
+    z.string(),
+  ]),
+});
+
+export class ElevenLabsTextToSpeech implements TextToSpeech {
+  readonly name: string;
+  readonly #o: Required<Pick<ElevenLabsTtsOptions, 'apiKey' | 'modelId' | 'firstByteTimeoutMs' | 'idleTimeoutMs'>> & ElevenLabsTtsOptions;
+  readonly #voices: readonly VoiceInfo[];
+  readonly #base: string;
+  readonly #maxChars: number;
+
+  constructor(options: ElevenLabsTtsOptions) {
+    this.name = options.name ?? 'elevenlabs';
+    if (!options.apiKey) throw new ProviderError('unauthorized', `${this.name}: no API key configured`);
+    if (options.voices.length === 0) throw new ProviderError('unknown-voice', `${this.name}: configure at least one voice id`);
+    this.#o = {
+      ...options,
+      modelId: options.modelId ?? ELEVENLABS_DEFAULT_MODEL,
+      firstByteTimeoutMs: options.firstByteTimeoutMs ?? 10_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+    };
+    this.#base = (options.baseUrl ?? ELEVENLABS_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.#maxChars = options.maxTextChars ?? MODEL_TEXT_LIMITS[this.#o.modelId] ?? FALLBACK_TEXT_LIMIT;
+    this.#voices = options.voices.map((v) => {
+      const voice = typeof v === 'string' ? { id: v } : v;
+      return { id: voice.id, languages: voice.languages ?? [], gender: voice.gender, nativeSampleRate: NATIVE_RATE, description: voice.description };
+    });
+  }
+
+  voices(): readonly VoiceInfo[] {
+    return this.#voices;
+  }
+
+  async synthesize(text: string, options: SynthesisOptions): Promise<SynthesizedAudio> {
+    return { samples: await collectSamples(this.stream(text, options)), sampleRate: options.sampleRate };
+  }
+
+  async *stream(text: string, options: SynthesisOptions): AsyncGenerator<Int16Array> {
+    const voice = this.#check(text, options);
+    const format = chooseFormat(this.#o.encoding ?? 'pcm', options.sampleRate);
+    const query = new URLSearchParams({ output_format: format.query });
+    if (this.#o.optimizeStreamingLatency !== undefined) query.set('optimize_streaming_latency', String(this.#o.optimizeStreamingLatency));
+    if (this.#o.enableLogging !== undefined) query.set('enable_logging', String(this.#o.enableLogging));
+    const body: Record<string, unknown> = { text: text.trim(), model_id: this.#o.modelId };
+    if (options.language && LANGUAGE_CODE_MODELS.has(this.#o.modelId)) body.language_code = options.language.split('-')[0]!.toLowerCase();
+    if (this.#o.voiceSettings) body.voice_settings = this.#o.voiceSettings;
+    if (this.#o.applyTextNormalization) body.apply_text_normalization = this.#o.applyTextNormalization;
+
+    const bytes = streamHttpAudio({
+      name: this.name,
+      url: `${this.#base}/v1/text-to-speech/${encodeURIComponent(voice)}/stream?${query}`,
+      headers: { 'xi-api-key': this.#o.apiKey, 'content-type': 'application/json', accept: format.codec === 'pcm16' ? 'audio/pcm' : '*/*' },
+      body: JSON.stringify(body),
+      signal: options.signal,
+      firstByteTimeoutMs: this.#o.firstByteTimeoutMs,
+      idleTimeoutMs: this.#o.idleTimeoutMs,
+      apiKey: this.#o.apiKey,
+      parseError: elevenLabsError,
+    });
+    yield* decodeStream(bytes, format, options.sampleRate);
+  }
+
+  #check(text: string, options: SynthesisOptions): string {
+    if (typeof text !== 'string' || text.trim() === '') throw new ProviderError('invalid-input', `${this.name}: text is empty`);
+    if (text.trim().length > this.#maxChars) {
+      throw new ProviderError('invalid-input', `${this.name}: text is ${text.trim().length} chars, ${this.#o.modelId} takes at most ${this.#maxChars}`);
+    }
+    checkRate(this.name, options.sampleRate);
+    return resolveVoice(this.name, this.#voices, options);
+  }
+}
+
+export function createElevenLabsTts(options: ElevenLabsTtsOptions): ElevenLabsTextToSpeech {
+  return new ElevenLabsTextToSpeech(options);
+}
+
+/** The format to ask for at a call rate: the rate itself when offered, else the next rate up (resampled here). */
+function chooseFormat(encoding: 'pcm' | 'ulaw_8000' | 'alaw_8000', rate: number): Format {
+  if (encoding === 'ulaw_8000') return { query: encoding, codec: 'ulaw', rate: 8000 };
+  if (encoding === 'alaw_8000') return { query: encoding, codec: 'alaw', rate: 8000 };
+  const exact = (PCM_RATES as readonly number[]).includes(rate) ? rate : undefined;
+  const native = exact ?? PCM_RATES.find((r) => r > rate && r !== PREMIUM_PCM_RATE) ?? 48000;
+  return { query: `pcm_${native}`, codec: 'pcm16', rate: native };
+}
+
+/** Provider bytes in `format` to samples at the call rate, chunk by chunk. */
+async function* decodeStream(bytes: AsyncIterable<Uint8Array>, format: Format, rate: number): AsyncGenerator<Int16Array> {
+  const pcm = new Pcm16Decoder();
+  const converter = new RateConverter(format.rate, rate);
+  for await (const chunk of bytes) {
+    const samples = format.codec === 'pcm16' ? pcm.decode(chunk) : format.codec === 'ulaw' ? ulawToPcm16(chunk) : alawToPcm16(chunk);
+    const out = converter.push(samples);
+    if (out.length > 0) yield out;
+  }
+  const tail = converter.end();
+  if (tail.length > 0) yield tail;
+}
+
+/** `detail` of an error body: `{status, message}`, FastAPI's validation list (422), or a string. */
+function elevenLabsError(text: string): ParsedError {
+  const parsed = detailSchema.safeParse(safeJson(text));
+  if (!parsed.success) return { message: text.trim().slice(0, 200) || undefined };
+  const { detail } = parsed.data;
+  if (typeof detail === 'string') return { message: detail };
+  if (Array.isArray(detail)) return { message: detail.map((d) => `${(d.loc ?? []).join('.')}: ${d.msg}`).join('; ') };
+  const providerCode = detail.status ?? detail.code;
+  return {
+    message: [providerCode, detail.message].filter(Boolean).join(': ') || undefined,
+    providerCode,
+    code: providerCode === 'voice_not_found' ? 'unknown-voice' : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming PCM over HTTP, shared with openai-speech.ts.
+// ---------------------------------------------------------------------------------------------
+
+/** PCM16LE bytes to samples across arbitrary chunk boundaries (an odd byte waits for its partner). */
+export class Pcm16Decoder {
+  #carry = -1;
+
+  decode(bytes: Uint8Array): Int16Array {
+    if (bytes.length === 0) return new Int16Array(0);
+    const carried = this.#carry >= 0 ? 1 : 0;
+    const total = bytes.length + carried;
+    const out = new Int16Array(total >> 1);
+    let i = 0;
+    let o = 0;
+    if (carried && out.length > 0) {
+      out[o++] = (((bytes[0]! << 8) | this.#carry) << 16) >> 16;
+      i = 1;
+    }
+    for (; o < out.length; o++, i += 2) out[o] = (((bytes[i + 1]! << 8) | bytes[i]!) << 16) >> 16;
+    // A byte left at the very end of the body is half a sample: dropping it loses nothing audible.
+    this.#carry = total & 1 ? bytes[bytes.length - 1]! : -1;
+    return out;
+  }
+}
+
+/**
+ * One streaming resampler per stream, its group delay trimmed so the output lines up with the
+ * provider's audio and is as long as a whole-buffer `resample` of it (sample-for-sample equal).
+ */
+export class RateConverter {
+  readonly #resampler: Resampler;
+  #skip: number;
+
+  constructor(from: number, to: number) {
+    this.#resampler = createResampler(from, to);
+    this.#skip = this.#resampler.delaySamples;
+  }
+
+  push(samples: Int16Array): Int16Array {
+    return this.#trim(this.#resampler.process(samples));
+  }
+
+  /** The samples the filter still holds; call once at the end of the stream. */
+  end(): Int16Array {
+    return this.#trim(this.#resampler.flush());
+  }
+
+  #trim(out: Int16Array): Int16Array {
+    if (this.#skip === 0) return out;
+    const cut = Math.min(this.#skip, out.length);
+    this.#skip -= cut;
+    return out.subarray(cut);
+  }
+}
+
+export interface ParsedError {
+  /** Human-readable, without keys (scrubbed again before use). */
+  message?: string;
+  /** The provider's own error code (`invalid_api_key`, `voice_not_found`, ...). */
+  providerCode?: string;
+  /** Overrides the mapping by HTTP status for 4xx answers. */
+  code?: ProviderErrorCode;
+}
+
+export interface HttpAudioRequest {
+  /** Provider name, prefixed to error messages. */
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  signal?: AbortSignal;
+  /** From sending the request to the first audio byte. */
+  firstByteTimeoutMs: number;
+  /** Longest wait for each further chunk. */
+  idleTimeoutMs: number;
+  /** Scrubbed from any message that echoes it. */
+  apiKey: string;
+  /** Reads the provider's error body. */
+  parseError(text: string): ParsedError;
+}
+
+/**
+ * POSTs the request and yields the response body's chunks as they arrive. The timers only run
+ * while waiting on the network, not while the consumer holds a chunk. Leaving the loop early, an
+ * abort or a time-out closes the connection at once (the server sees the socket close).
+ * Rejects with the signal's reason on abort, else with a ProviderError.
+ */
+export async function* streamHttpAudio(req: HttpAudioRequest): AsyncGenerator<Uint8Array> {
+  const { signal, name } = req;
+  if (signal?.aborted) throw abortReason(signal);
+  const controller = new AbortController();
+  let timedOut: 'first-byte' | 'idle' | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number, kind: 'first-byte' | 'idle') => {
+    timer = setTimeout(() => {
+      timedOut = kind;
+      controller.abort();
+    }, ms);
+  };
+  const onAbort = () => controller.abort(abortReason(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const failure = (err: unknown): unknown => {
+    if (signal?.aborted) return abortReason(signal);
+    if (timedOut === 'first-byte') return new ProviderError('timeout', `${name}: no audio within ${req.firstByteTimeoutMs} ms`);
+    if (timedOut === 'idle') return new ProviderError('timeout', `${name}: the audio stream stalled for ${req.idleTimeoutMs} ms`);
+    if (err instanceof ProviderError) return err;
+    return new ProviderError('connection-lost', `${name}: connection lost (${describe(err)})`);
+  };
+  let finished = false;
+  arm(req.firstByteTimeoutMs, 'first-byte');
+  try {
+    let body: ReadableStream<Uint8Array>;
+    try {
+      const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: controller.signal });
+      if (!res.ok) throw statusError(req, res, await res.text());
+      const type = res.headers.get('content-type') ?? '';
+      if (/json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i.test(type)) {
+        throw new ProviderError('bad-response', `${name}: expected raw audio, got ${type}: ${scrub((await res.text()).slice(0, 200), req.apiKey)}`);
+      }
+      if (!res.body) throw new ProviderError('bad-response', `${name}: the response has no body`);
+      body = res.body;
+    } catch (err) {
+      throw failure(err);
+    }
+    const reader = body.getReader();
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw failure(err);
+      }
+      // Bytes already buffered when the caller aborted are not delivered.
+      if (signal?.aborted) throw abortReason(signal);
+      if (chunk.done) break;
+      if (chunk.value.length === 0) continue;
+      clearTimeout(timer);
+      yield chunk.value;
+      arm(req.idleTimeoutMs, 'idle');
+    }
+    finished = true;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if (!finished) controller.abort(new DOMException('stream closed', 'AbortError'));
+  }
+}
+
+function statusError(req: HttpAudioRequest, res: Response, text: string): ProviderError {
+  const parsed = req.parseError(text);
+  const status = res.status;
+  const message = `${req.name}: ${status} ${scrub(parsed.message ?? (res.statusText || 'no details'), req.apiKey)}`;
+  const details: Record<string, unknown> = { status };
+  if (parsed.providerCode) details.providerCode = parsed.providerCode;
+  if (status === 401 || status === 403) return new ProviderError('unauthorized', message, details);
+  if (status === 429) {
+    const retryAfterSec = parseRetryAfter(res.headers.get('retry-after'));
+    if (retryAfterSec !== undefined) details.retryAfterSec = retryAfterSec;
+    return new ProviderError('rate-limited', message, details);
+  }
+  if (status >= 500) return new ProviderError('server', message, details);
+  if (parsed.code) return new ProviderError(parsed.code, message, details);
+  if (status === 400 || status === 404 || status === 413 || status === 422) return new ProviderError('invalid-input', message, details);
+  return new ProviderError('bad-response', message, details);
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds from Retry-After (delta-seconds or an HTTP date). */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Keeps keys out of messages: the configured one, and anything shaped like an API key. */
+function scrub(message: string, apiKey: string): string {
+  return message
+    .split(apiKey)
+    .join('***')
+    .replace(/\bsk[-_][A-Za-z0-9*_-]{4,}/g, 'sk-***')
+    .slice(0, 300);
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } } | undefined;
+  return [e?.message, e?.cause?.code ?? e?.cause?.message].filter(Boolean).join(': ') || String(err);
+}
+
+/** All chunks of a stream as one buffer. */
+export async function collectSamples(chunks: AsyncIterable<Int16Array>): Promise<Int16Array> {
+  const parts: Int16Array[] = [];
+  let length = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    length += c.length;
+  }
+  const all = new Int16Array(length);
+  let at = 0;
+  for (const c of parts) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+/** Integer call rate within what the adapters support; throws invalid-input. */
+export function checkRate(name: string, rate: number): void {
+  if (!Number.isInteger(rate) || rate < MIN_RATE || rate > MAX_RATE) {
+    throw new ProviderError('invalid-input', `${name}: sampleRate ${rate} is not an integer in ${MIN_RATE}..${MAX_RATE}`);
+  }
+}
+
+/**
+ * An explicit voice must be configured; otherwise the first voice declared for the language (exact
+ * tag, then primary subtag), else the default (the first): cloud voices are multilingual, so any
+ * of them speaks the text's language.
+ */
+export function resolveVoice(name: string, voices: readonly VoiceInfo[], options: SynthesisOptions): string {
+  if (options.voice !== undefined) {
+    if (!voices.some((v) => v.id === options.voice)) {
+      throw new ProviderError('unknown-voice', `${name}: voice ${JSON.stringify(options.voice)} is not configured (voices: ${voices.map((v) => v.id).join(', ')})`);
+    }
+    return options.voice;
+  }
+  if (options.language) {
+    const tag = options.language.toLowerCase();
+    const primary = tag.split('-')[0]!;
+    const tags = (v: VoiceInfo) => v.languages.map((l) => l.toLowerCase());
+    const match = voices.find((v) => tags(v).includes(tag)) ?? voices.find((v) => tags(v).some((l) => l.split('-')[0] === primary));
+    if (match) return match.id;
+  }
+  return voices[0]!.id;
+}
