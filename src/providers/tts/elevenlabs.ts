@@ -22,7 +22,7 @@ export const ELEVENLABS_DEFAULT_MODEL = 'eleven_flash_v2_5';
 /** Raw PCM16LE rates the stream endpoint offers (`pcm_<rate>`); 44.1 kHz needs the Pro tier. */
 const PCM_RATES = [8000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 const PREMIUM_PCM_RATE = 44100;
-/** Characters per request by model (help centre article 13298164480913; eleven_v3 from the models page). */
+/** Characters per request by model (help centre article 13298164480913; eleven_v3: https://elevenlabs.io/docs/overview/models). */
 const MODEL_TEXT_LIMITS: Record<string, number> = {
   eleven_flash_v2_5: 40_000,
   eleven_turbo_v2_5: 40_000,
@@ -31,7 +31,6 @@ const MODEL_TEXT_LIMITS: Record<string, number> = {
   eleven_multilingual_v2: 10_000,
   eleven_multilingual_v1: 10_000,
   eleven_monolingual_v1: 10_000,
-  eleven_english_sts_v2: 10_000,
   eleven_v3: 5_000,
 };
 /** Unknown models get the smallest documented limit; `maxTextChars` overrides. */
