@@ -148,7 +148,7 @@ export class ElevenLabsTextToSpeech implements TextToSpeech {
     const bytes = streamHttpAudio({
       name: this.name,
       url: `${this.#base}/v1/text-to-speech/${encodeURIComponent(voice)}/stream?${query}`,
-      headers: { 'xi-api-key': this.#o.apiKey, 'content-type': 'application/json', accept: format.codec === 'pcm16' ? 'audio/pcm' : '*/*' },
+      headers: { 'xi-api-key': this.#o.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: options.signal,
       firstByteTimeoutMs: this.#o.firstByteTimeoutMs,
