@@ -12,7 +12,7 @@ const pool = Number(process.argv[2] ?? '2');
 
 /** Per reply: the stages the conversation engine records, in ms since the end of the caller's speech. */
 const stages = { endpoint: [] as number[], transcript: [] as number[], stt: [] as number[], firstFrame: [] as number[] };
-const counts = { bargeIns: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
+const counts = { bargeIns: 0, resumed: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
 const answered = new Set<string>();
 
 const journal: CallJournal = {
@@ -40,6 +40,10 @@ const journal: CallJournal = {
       case 'reply-failed':
         counts.failedReplies++;
         break;
+      case 'reply-resumed':
+        // A question taken for noise (no transcript in time): the old answer resumed instead.
+        counts.resumed++;
+        break;
     }
   },
   addTurn: () => 0,
@@ -62,7 +66,7 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250)
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
     for (const list of Object.values(stages)) list.length = 0;
-    Object.assign(counts, { bargeIns: 0, failedReplies: 0, unrecognised: 0, calls: 0 });
+    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] = 0;
     cpu0 = process.cpuUsage();
     wall0 = performance.now();
     peakRss = process.memoryUsage().rss;

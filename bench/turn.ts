@@ -2,10 +2,12 @@
  * Conversation benchmark: concurrent simulated callers talk to the offline front-desk agent (a gateway in a child
  * process), asking a question every few seconds and interrupting the previous answer. Measures, from the caller's
  * side, end of caller speech -> first reply audio frame, and from the engine's timeline how much of that is
- * endpointing silence and recognition. Steps the number of conversations up until p99 passes 1 s, for TTS/STT
- * pools of 1 and 2 workers. Prints JSON.
+ * endpointing silence and recognition. Steps the number of conversations up until the median passes 1 s, for
+ * TTS/STT pools of 1 and 2 workers, and reports up to which level p50/p90/p99 stayed within 1 s. Prints JSON.
+ * Every question interrupts the previous answer, so every turn is a barge-in: the turn-taking engine waits for the
+ * transcript to tell a real interruption from noise, so endpointing includes recognition time.
  *
- *   npm run bench:turn -- --levels 1,4,8,12 --turns 6 --pools 1,2
+ *   npm run bench:turn -- --levels 1,2,4,6,8,12,16 --turns 8 --pools 1,2
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -14,8 +16,8 @@ import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../t
 
 const { values } = parseArgs({
   options: {
-    levels: { type: 'string', default: '1,4,8,12,16' },
-    turns: { type: 'string', default: '6' },
+    levels: { type: 'string', default: '1,2,4,6,8,12,16' },
+    turns: { type: 'string', default: '8' },
     pools: { type: 'string', default: '1,2' },
     'budget-ms': { type: 'string', default: '1000' },
   },
@@ -167,14 +169,20 @@ const out: Record<string, unknown> = { turnsPerCall: TURNS, budgetMs: BUDGET_MS,
 for (const pool of POOLS) {
   const server = await startServer(pool);
   const levels = [];
-  let held = 0;
+  // Highest level up to which p50/p90/p99 of end-of-speech -> first reply frame stayed within the budget.
+  const held = { p50: 0, p90: 0, p99: 0 };
+  const within = { p50: true, p90: true, p99: true };
   for (const calls of LEVELS) {
     const level = await runLevel(server, calls, clips);
     levels.push(level);
-    console.error(JSON.stringify({ pool, calls, e2e: level.speechEndToFirstFrameMs, engine: level.engine, cpu: level.cpuPerConversationPct }));
-    const p99 = level.speechEndToFirstFrameMs.p99;
-    if (p99 === null || p99 > BUDGET_MS || level.missedReplies > 0) break;
-    held = calls;
+    console.error(JSON.stringify({ pool, calls, e2e: level.speechEndToFirstFrameMs, engine: level.engine, counts: level.counts, cpu: level.cpuPerConversationPct, rss: level.rssPerConversationMB }));
+    const lat = level.speechEndToFirstFrameMs;
+    for (const q of ['p50', 'p90', 'p99'] as const) {
+      // A question taken for noise (the previous answer resumed) is not an answer in time either.
+      within[q] &&= level.missedReplies === 0 && level.counts.resumed === 0 && lat[q] !== null && lat[q] <= BUDGET_MS;
+      if (within[q]) held[q] = calls;
+    }
+    if (!within.p50) break;
   }
   (out.pools as Record<string, unknown>)[String(pool)] = { prepareMs: Math.round(server.prepareMs), heldWithinBudget: held, levels };
   server.child.send({ cmd: 'exit' });

@@ -4,6 +4,7 @@ import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../providers/stt/
 import { createEspeakTts, espeakWorkerPool } from '../providers/tts/espeak.js';
 import { createFliteTts, fliteWorkerPool } from '../providers/tts/flite.js';
 import type { SpeechToText, TextToSpeech } from '../providers/types.js';
+import { VoiceBank } from '../conversation/voice-bank.js';
 import type { SttSpec } from './definition.js';
 
 export interface SpeechProviderOptions {
@@ -16,6 +17,8 @@ export interface SpeechProviderOptions {
 export interface SpeechProviders {
   /** TTS engines by the name definitions use. */
   readonly tts: ReadonlyMap<string, TextToSpeech>;
+  /** Sentence audio over `tts`, with one cache of fixed prompts for all agents (variants share most of theirs). */
+  readonly voices: VoiceBank;
   stt(spec: SttSpec): SpeechToText;
 }
 
@@ -28,6 +31,7 @@ export function createSpeechProviders(options: SpeechProviderOptions = {}): Spee
   const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize });
   return {
     tts,
+    voices: new VoiceBank(tts),
     stt(spec) {
       switch (spec.provider) {
         case 'pocketsphinx':

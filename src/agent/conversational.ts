@@ -4,7 +4,7 @@ import { loadVadRuntime, type VadRuntime } from '../audio/vad.js';
 import type { Scheduler } from '../call/scheduler.js';
 import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
 import type { TurnTakingConfig } from '../conversation/turn-taking.js';
-import { VoiceBank } from '../conversation/voice-bank.js';
+import type { VoiceBank } from '../conversation/voice-bank.js';
 import type { CompiledGrammar, SpeechToText } from '../providers/types.js';
 import { IntentBrain } from './brain/intent-brain.js';
 import type { SpeechProviders } from './conversational-providers.js';
@@ -86,7 +86,7 @@ export class ConversationalAgent implements PreparedAgent {
     this.brain = new IntentBrain(definition);
     this.settings = conversationSettings(definition);
     this.#stt = options.providers.stt(definition.stt);
-    this.#voices = new VoiceBank(options.providers.tts);
+    this.#voices = options.providers.voices;
     this.#scheduler = options.scheduler;
   }
 

@@ -31,15 +31,46 @@ function describe(issue: z.core.$ZodIssue): string {
   return `${formatPath(issue.path)}: ${message}`;
 }
 
-/** Validates one definition's text; `file` names it in errors. */
-export function parseAgentDefinition(source: string, file: string): AgentDefinition {
-  let raw: unknown;
+function readRaw(source: string, file: string): unknown {
   try {
-    raw = extname(file) === '.json' ? JSON.parse(source) : parseYaml(source, { prettyErrors: true });
+    return extname(file) === '.json' ? JSON.parse(source) : parseYaml(source, { prettyErrors: true });
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
     throw new AgentDefinitionError(file, [`not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}${where}: ${(err as Error).message.split('\n')[0]}`]);
   }
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** `override` on top of `base`: objects merge key by key, anything else (lists too) replaces. */
+function merge(base: unknown, override: unknown): unknown {
+  if (!isObject(base) || !isObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = k in base ? merge(base[k], v) : v;
+  return out;
+}
+
+/**
+ * Validates one definition's text; `file` names it in errors. A definition may start from another
+ * (`extends: <agent name>`) and change only what differs; `base` looks that agent's raw definition up.
+ */
+export function parseAgentDefinition(source: string, file: string, base?: (name: string) => unknown): AgentDefinition {
+  return validate(resolveExtends(readRaw(source, file), file, base, []), file);
+}
+
+function resolveExtends(raw: unknown, file: string, base: ((name: string) => unknown) | undefined, chain: string[]): unknown {
+  if (!isObject(raw) || raw.extends === undefined) return raw;
+  const { extends: parent, ...own } = raw;
+  if (typeof parent !== 'string') throw new AgentDefinitionError(file, ['extends: must be the name of another agent']);
+  if (chain.includes(parent)) throw new AgentDefinitionError(file, [`extends: "${parent}" extends itself (${[...chain, parent].join(' -> ')})`]);
+  const parentRaw = base?.(parent);
+  if (parentRaw === undefined) throw new AgentDefinitionError(file, [`extends: no agent "${parent}"`]);
+  return merge(resolveExtends(parentRaw, file, base, [...chain, parent]), own);
+}
+
+function validate(raw: unknown, file: string): AgentDefinition {
   const parsed = agentDefinitionSchema.safeParse(raw);
   if (!parsed.success) throw new AgentDefinitionError(file, parsed.error.issues.map(describe));
   return parsed.data;
@@ -53,17 +84,20 @@ export interface LoadedDefinition {
 
 /** Every definition in `dir` (sorted by file name). Throws on the first broken file, or on two agents with one name. */
 export function loadAgentDefinitions(dir: string): LoadedDefinition[] {
-  const out: LoadedDefinition[] = [];
-  const names = new Map<string, string>();
+  const files: { file: string; raw: unknown }[] = [];
+  const byName = new Map<string, { file: string; raw: unknown }>();
   for (const entry of readdirSync(dir).sort()) {
     if (!EXTENSIONS.has(extname(entry)) || entry.startsWith('.')) continue;
     const path = join(dir, entry);
     const file = relative(process.cwd(), path) || basename(path);
-    const definition = parseAgentDefinition(readFileSync(path, 'utf8'), file);
-    const clash = names.get(definition.name);
-    if (clash) throw new AgentDefinitionError(file, [`name: "${definition.name}" is already defined in ${clash}`]);
-    names.set(definition.name, file);
-    out.push({ definition, file });
+    const item = { file, raw: readRaw(readFileSync(path, 'utf8'), file) };
+    files.push(item);
+    const name = isObject(item.raw) ? item.raw.name : undefined;
+    if (typeof name !== 'string') continue; // validation reports it
+    const clash = byName.get(name);
+    if (clash) throw new AgentDefinitionError(file, [`name: "${name}" is already defined in ${clash.file}`]);
+    byName.set(name, item);
   }
-  return out;
+  const base = (name: string) => byName.get(name)?.raw;
+  return files.map(({ file, raw }) => ({ file, definition: validate(resolveExtends(raw, file, base, []), file) }));
 }

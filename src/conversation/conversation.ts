@@ -89,6 +89,7 @@ export class Conversation implements AgentSession {
   readonly #rate: number;
   readonly #frameSamples: number;
   readonly #frameMs: number;
+  readonly #vadFrameMs: number;
   readonly #epochOffset: number;
   readonly #history: ConversationEntry[] = [];
   /** Reused for every VAD frame: the per-frame path allocates nothing. */
@@ -138,6 +139,7 @@ export class Conversation implements AgentSession {
       maxSegmentMs: 1000,
       onFrame: (f) => this.#onFrame(f),
     });
+    this.#vadFrameMs = this.#detector.vad.frameMs;
     this.#recognizer = new TurnRecognizer({
       stt: deps.stt,
       ring: this.#ring,
@@ -210,14 +212,10 @@ export class Conversation implements AgentSession {
   #onFrame(f: FrameActivity): void {
     const input = this.#vadInput;
     input.startMs = f.startMs + this.#offset;
-    input.nowMs = input.startMs + this.#frameMsOf();
+    input.nowMs = input.startMs + this.#vadFrameMs;
     input.voiced = f.voiced;
     input.levelDbfs = f.levelDbfs;
     this.#act(this.#turns.handle(input));
-  }
-
-  #frameMsOf(): number {
-    return this.#detector.vad.frameMs;
   }
 
   async #speculate(fromMs: number, toMs: number): Promise<void> {
@@ -266,12 +264,15 @@ export class Conversation implements AgentSession {
     }
   }
 
-  /** One timer, at the engine's next deadline (idle, max duration, endpoint when audio stalls). */
+  /**
+   * One timer, at the engine's next deadline (idle, max duration, endpoint when audio stalls). A timer
+   * already set earlier stays: ticking early is harmless and re-arms, while moving it on every audio
+   * chunk (deadlines move as the caller speaks) would churn timers.
+   */
   #arm(): void {
     const at = this.#ended ? null : this.#turns.nextDeadline();
-    if (at === this.#timerAt) return;
+    if (at === null || (this.#timerAt !== null && this.#timerAt <= at)) return;
     this.#disarm();
-    if (at === null) return;
     this.#timerAt = at;
     this.#timer = this.#clock.setTimer(() => {
       this.#timer = this.#timerAt = null;

@@ -50,6 +50,28 @@ test('every shipped definition is valid, and front-desk has what a front desk ne
   assert.equal(def.transfer?.intent, 'talk-to-person');
 });
 
+test('a definition can extend another and change only what differs', () => {
+  const loaded = loadAgentDefinitions(AGENTS_DIR);
+  const base = loaded.find((l) => l.definition.name === 'front-desk')!.definition;
+  const hindi = loaded.find((l) => l.definition.name === 'front-desk-hindi')!.definition;
+  assert.deepEqual(hindi.greeting, { text: (hindi.greeting as { text: string }).text, voice: { provider: 'espeak', voice: 'hi+f3' } });
+  assert.deepEqual(hindi.routing, { numbers: [], customFields: ['front-desk-hindi'] }, 'objects merge, lists replace');
+  assert.deepEqual(hindi.intents, base.intents);
+  assert.deepEqual(hindi.voice, base.voice);
+
+  const dir = mkdtempSync(join(tmpdir(), 'exovoice-agents-'));
+  try {
+    writeFileSync(join(dir, 'a.yaml'), 'extends: b\nname: a\n');
+    writeFileSync(join(dir, 'b.yaml'), 'extends: a\nname: b\n');
+    assert.throws(() => loadAgentDefinitions(dir), /a\.yaml: extends: "b" extends itself \(b -> a -> b\)/);
+    writeFileSync(join(dir, 'b.yaml'), 'extends: nobody\nname: b\n');
+    assert.throws(() => loadAgentDefinitions(dir), /a\.yaml: extends: no agent "nobody"/);
+    assert.throws(() => parseAgentDefinition('extends: front-desk\nname: x\n', 'x.yaml'), /x\.yaml: extends: no agent "front-desk"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('defaults fill what a definition leaves out', () => {
   const def = parseAgentDefinition(
     variant((d) => {
