@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ElevenLabsTextToSpeech, Pcm16Decoder, type ElevenLabsTtsOptions } from '../../src/providers/tts/elevenlabs.js';
+import { ElevenLabsTextToSpeech, type ElevenLabsTtsOptions } from '../../src/providers/tts/elevenlabs.js';
+import { Pcm16Decoder } from '../../src/providers/tts/http-audio.js';
 import { ProviderError, isRetryable } from '../../src/providers/errors.js';
 import { resample } from '../../src/audio/resample-buffer.js';
 import { pcm16ToUlaw, ulawToPcm16 } from '../../src/audio/g711.js';

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../errors.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
-import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, safeJson, streamHttpAudio, type ParsedError } from './elevenlabs.js';
+import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, safeJson, streamHttpAudio, type ParsedError } from './http-audio.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const OPENAI_DEFAULT_SPEECH_MODEL = 'gpt-4o-mini-tts';
