@@ -110,6 +110,8 @@ interface FakeItem {
 interface ActiveResponse {
   id: string;
   timer: NodeJS.Timeout | undefined;
+  /** Ends the current wait early (cancel). */
+  wake: (() => void) | undefined;
   output: FakeItem[];
   cancelled: boolean;
 }
@@ -499,6 +501,8 @@ export class FakeConnection {
       return;
     }
     active.cancelled = true;
+    clearTimeout(active.timer);
+    active.wake?.();
   }
 
   private respond(trigger: ScriptContext['trigger'], instructions: string | undefined): void {
@@ -513,7 +517,7 @@ export class FakeConnection {
     });
     const responseId = newId('resp');
     this.fakeTimeline('response_trigger', responseId);
-    const active: ActiveResponse = { id: responseId, timer: undefined, output: [], cancelled: false };
+    const active: ActiveResponse = { id: responseId, timer: undefined, wake: undefined, output: [], cancelled: false };
     this.active = active;
     this.send({ type: 'response.created', response: { id: responseId, object: 'realtime.response', status: 'in_progress', output: [] } });
     this.send({ type: 'rate_limits.updated', rate_limits: [{ name: 'tokens', limit: 40000, remaining: 39000, reset_seconds: 1.5 }] });
@@ -522,6 +526,7 @@ export class FakeConnection {
 
   private wait(active: ActiveResponse, ms: number): Promise<void> {
     return new Promise((resolve) => {
+      active.wake = resolve;
       active.timer = setTimeout(resolve, ms);
     });
   }
