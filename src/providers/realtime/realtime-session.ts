@@ -107,7 +107,7 @@ export function sessionPayload(config: RealtimeSessionConfig, protocol: Realtime
 }
 
 /** A text message for the conversation (history replayed into a fresh session). */
-export function textItem(role: 'user' | 'assistant' | 'system', text: string, protocol: RealtimeProtocol): RealtimeInputItem {
+export function textItem(role: 'user' | 'assistant' | 'system', text: string, protocol: RealtimeProtocol): Extract<RealtimeInputItem, { type: 'message' }> {
   // Assistant content is output text; GA calls it `output_text`, beta `text`.
   const type = role === 'assistant' ? (protocol === 'ga' ? 'output_text' : 'text') : 'input_text';
   return { type: 'message', role, content: [{ type, text }] };
