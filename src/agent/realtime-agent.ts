@@ -204,6 +204,8 @@ class RealtimeBridge implements AgentSession {
   private closingRequested = false;
   private toolsRunning = 0;
   private prebuffer: { item: LedgerItem; chunks: Int16Array[]; samples: number } | undefined;
+  /** Settles when the item's end mark came back (or was given up on). */
+  private readonly markOf = new Map<LedgerItem, Promise<void>>();
   private readonly turnOf = new Map<string, number>();
   private readonly interrupted = new Set<string>();
   private readonly history: HistoryEntry[] = [];
@@ -425,8 +427,8 @@ class RealtimeBridge implements AgentSession {
     if (this.active !== slot) return;
     const duringReply = this.activeResponse !== undefined;
     this.abandonResponses();
-    if (this.standby && info.error?.details?.providerCode === 'session_expired') {
-      // The limit came before a quiet moment: switch now; an interrupted reply is asked for again.
+    if (this.standby) {
+      // The limit (or a drop) came before a quiet moment: switch now; an interrupted reply is asked for again.
       this.switchToStandby(true);
       if (duringReply) this.requestResponse(undefined);
       return;
@@ -582,6 +584,7 @@ class RealtimeBridge implements AgentSession {
     }
     for (const item of this.ledger.unfinished()) {
       const heardMs = Math.floor(this.ledger.heardMs(item, playedMs));
+      if (item.closed && heardMs >= Math.floor(item.providerMs)) continue; // played out, its mark just not back yet
       report.push({ itemId: item.itemId, heardMs, providerMs: Math.round(item.providerMs) });
       conn?.truncate(item.itemId, item.contentIndex, heardMs);
       this.interrupted.add(item.itemId);
@@ -680,6 +683,7 @@ class RealtimeBridge implements AgentSession {
     }
     const name = `rt-${++this.markSeq}`;
     const marked = this.call.mark(name).then((result) => {
+      this.markOf.delete(item);
       if (result.outcome !== 'played' && result.outcome !== 'timeout') return;
       this.ledger.heardAll(item);
       this.noteLatency('mark');
@@ -689,8 +693,6 @@ class RealtimeBridge implements AgentSession {
     });
     this.markOf.set(item, marked);
   }
-
-  private readonly markOf = new Map<LedgerItem, Promise<void>>();
 
   private transcriptDelta(itemId: string, delta: string): void {
     const item = this.ledger.get(itemId);

@@ -260,8 +260,12 @@ describe('Realtime agent over real sockets', { concurrency: 4 }, () => {
       { greeting: 'Greet.', maxSessionMs: 3000, rotateLeadMs: 2000 },
     );
     const call = await r.dial();
+    const simZero = performance.now() - call.elapsedMs(); // the simulator's times on the journal's clock
     const greeting = await nextReply(call, 0);
     const rotated = await waitForRecord(r.journal, call, 'realtime.rotated');
+    const standby = await waitForRecord(r.journal, call, 'realtime.standby-ready');
+    assert.ok(standby.at - simZero < greeting.endMs, 'the new session was ready while the greeting played');
+    assert.ok(rotated.at - simZero >= greeting.endMs - TICK, 'and taken over only once it had played');
     void call.sendAudio(await say('where is my order', 8000));
     const answer = await nextReply(call, greeting.endMs);
     const report = await call.hangup();
