@@ -346,6 +346,24 @@ test('abort while waiting for the first token; an already aborted signal sends n
   });
 });
 
+test('abort while the consumer holds a delta, after the whole answer has arrived, still rejects at once', async () => {
+  await withFake({ script: () => ({ text: ['a', 'b', 'c'] }) }, async (_fake, model) => {
+    const ctl = new AbortController();
+    const got: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const d of model().chat({ messages: USER, signal: ctl.signal })) {
+          if (d.type === 'text') got.push(d.text);
+          await new Promise((r) => setTimeout(r, 50)); // lets the rest of the body arrive
+          ctl.abort();
+        }
+      })(),
+      { name: 'AbortError' },
+    );
+    assert.ok(got.length < 3, `got ${got.join()}`);
+  });
+});
+
 test('breaking out of the loop ends the HTTP request', async () => {
   const words = Array.from({ length: 200 }, (_, i) => ` w${i}`);
   await withFake({ script: () => ({ text: words }), interTokenDelayMs: 5 }, async (fake, model) => {

@@ -104,8 +104,14 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     if (signal?.aborted) throw abortReason(signal);
     const where = maskUrl(this.url);
     const ctl = new AbortController();
-    const onAbort = () => ctl.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // Node 20's fetch leaves a pending read() hanging when it is aborted after the whole body has
+    // arrived, so stopping also cancels the reader, which settles that read.
+    const stop = () => {
+      ctl.abort();
+      reader?.cancel().catch(() => {});
+    };
+    signal?.addEventListener('abort', stop, { once: true });
 
     // One timer: first the time-to-first-chunk budget, then the gap allowed between chunks.
     // While the consumer holds a delta, time passes on our side, not the server's: the timer
@@ -115,7 +121,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let timer = setTimeout(() => {
       if (yielding) return;
       timedOut = `no answer from ${where} within ${this.timeoutMs} ms`;
-      ctl.abort();
+      stop();
     }, this.timeoutMs);
     let started = false;
     const gotData = () => {
@@ -125,7 +131,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       timer = setTimeout(() => {
         if (yielding) return;
         timedOut = `${where} went silent for ${this.idleTimeoutMs} ms mid-answer`;
-        ctl.abort();
+        stop();
       }, this.idleTimeoutMs);
     };
     const failure = (err: unknown, stage: string): unknown => {
@@ -135,7 +141,6 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       return new ProviderError('connection-lost', `${stage} ${where} failed: ${describeNetworkError(err)}`);
     };
 
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let ended = false; // the body was read to its end
     let sawDone = false;
     try {
@@ -205,6 +210,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         const read = await reader.read().catch((err: unknown) => {
           throw failure(err, 'streaming from');
         });
+        if (signal?.aborted || timedOut) throw failure(undefined, 'streaming from');
         if (read.done) {
           ended = true;
           lines.end(onData);
@@ -213,7 +219,10 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         if (lines.push(decoder.decode(read.value, { stream: true }), onData) > 0) gotData();
         if (out.length > 0) {
           yielding = true;
-          for (const delta of out) yield delta;
+          for (const delta of out) {
+            if (signal?.aborted) throw abortReason(signal);
+            yield delta;
+          }
           yielding = false;
           out.length = 0;
           timer.refresh();
@@ -226,7 +235,8 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       for (const call of tools.finish()) yield { type: 'tool-call', call };
       yield usage ? { type: 'done', finishReason: finishReason ?? 'stop', usage } : { type: 'done', finishReason: finishReason ?? 'stop' };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', stop);
+      yielding = false;
       if (ended || !reader) {
         clearTimeout(timer);
         if (!ended) ctl.abort();
@@ -236,7 +246,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         void drain(reader).finally(() => clearTimeout(timer));
       } else {
         clearTimeout(timer);
-        ctl.abort(); // broken out of, failed or aborted: stop the request now
+        stop(); // broken out of, failed or aborted: end the request now
       }
     }
   }
