@@ -196,7 +196,6 @@ class RealtimeBridge implements AgentSession {
   private rotationTimer: NodeJS.Timeout | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private recovering = false;
 
   private readonly responses = new Map<string, ResponseState>();
   private activeResponse: ResponseState | undefined;
@@ -262,7 +261,7 @@ class RealtimeBridge implements AgentSession {
     const bytes = this.encoder.encode(pcm);
     this.ring.write(bytes);
     const conn = this.active?.conn;
-    if (conn && !this.recovering) conn.appendAudio(bytes);
+    if (conn) conn.appendAudio(bytes);
     if (!this.detector) return;
     for (const ev of this.detector.push(pcm)) {
       if (ev.type === 'speech-start') this.callerSpeechStarted('local');
@@ -450,7 +449,6 @@ class RealtimeBridge implements AgentSession {
     this.active = undefined;
     this.fail(error, 'mid-call', reconnect, duringReply);
     if (!reconnect) return;
-    this.recovering = true;
     const slot: Slot = { conn: undefined };
     try {
       const conn = await this.connectWithRetry(slot);
@@ -459,13 +457,11 @@ class RealtimeBridge implements AgentSession {
         return;
       }
       this.replay(conn, 0);
-      this.recovering = false;
       this.activate(slot, RING_MS);
       this.call.record('realtime.reconnected', { replayed: this.history.length });
       // The caller was waiting for an answer: let the model pick the conversation up.
       if (duringReply) this.requestResponse(undefined);
     } catch (err) {
-      this.recovering = false;
       if (!this.closed) this.fail(err, 'mid-call', false, duringReply);
     }
   }
