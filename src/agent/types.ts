@@ -54,6 +54,11 @@ export interface CallControl {
   addTurn(turn: TranscriptTurnInput): number;
   /** Amends a turn, e.g. an agent turn cut short by the caller: `interrupted` with the text actually heard. */
   updateTurn(seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
+  /**
+   * Reports one latency stage of a turn (ms since the end of the caller's speech), e.g. `final-transcript`,
+   * `first-llm-token`, `first-tts-byte`, `first-frame`, `first-mark`; kept in a Prometheus histogram.
+   */
+  observeLatency(stage: string, ms: number): void;
 }
 
 export interface TranscriptTurnInput {

@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly authRejections: Counter<'reason'>;
   readonly webhookDuration: Histogram<'route'>;
   readonly callsStarted: Counter;
+  readonly turnLatency: Histogram<'stage'>;
 
   constructor(defaults = true) {
     const r = this.registry;
@@ -45,6 +46,13 @@ export class GatewayMetrics {
     });
     this.callsStarted = new Counter({ name: 'exovoice_calls_started_total', help: 'Media streams accepted', registers: [r] });
     this.authRejections = new Counter({ name: 'exovoice_auth_rejections_total', help: 'Requests refused for bad or missing credentials', labelNames: ['reason'], registers: [r] });
+    this.turnLatency = new Histogram({
+      name: 'exovoice_turn_latency_seconds',
+      help: 'Time from the end of the caller\'s speech to each stage of the reply',
+      labelNames: ['stage'],
+      buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+      registers: [r],
+    });
     this.webhookDuration = new Histogram({
       name: 'exovoice_webhook_duration_seconds',
       help: 'Server time spent answering the Voicebot webhook',
