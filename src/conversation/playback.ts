@@ -75,11 +75,6 @@ export class Playback {
     return this.ledger.heardCount(playedMs, this.#o.trustMarks());
   }
 
-  /** Sentences heard so far, without stopping (e.g. the call ended mid-reply). */
-  heardCount(playedMs: number): number {
-    return this.ledger.heardCount(playedMs, this.#o.trustMarks());
-  }
-
   #stop(): void {
     this.#run++;
     this.#abort?.abort();

@@ -50,10 +50,6 @@ export class VoiceBank {
       .then((a) => a.samples);
   }
 
-  isCached(sentence: string, voice: VoiceSpec, sampleRate: number): boolean {
-    return this.#cache.has(cacheKey(sentence, voice, sampleRate));
-  }
-
   #tts(voice: VoiceSpec): TextToSpeech {
     const tts = this.#providers.get(voice.provider);
     if (!tts) throw new Error(`no speech synthesizer "${voice.provider}"`);
