@@ -444,14 +444,19 @@ test('a stream that ends without [DONE] or a finish reason is connection-lost; o
   const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   try {
     const llm = new OpenAICompatibleLanguageModel({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: 'm' });
-    body = chunk({ content: 'Hel' }) + chunk({ content: 'lo' });
+    body = chunk({ content: 'Hel' }) + chunk({ content: 'lo' }) + 'data: {"choices":[{"index":0,"delta":{"content":"!"}}]}';
     const cut = await collectUntilError(llm.chat({ messages: USER }));
-    assert.equal(textOf(cut.deltas), 'Hello');
+    assert.equal(textOf(cut.deltas), 'Hello!'); // the last event, unterminated, still counts
     providerError(cut.error, 'connection-lost');
 
     // CRLF framing, a comment, an event split over two data lines being JSON with a newline, no [DONE].
     body = ': keep-alive\r\n\r\n' + chunk({ content: 'Hi' }).replace(/\n/g, '\r\n') + 'data: {"choices":[{"index":0,\ndata: "delta":{},"finish_reason":"length"}]}';
     const complete = await collect(llm.chat({ messages: USER }));
+    // The same in one read: the text before a broken event is still handed out.
+    body = chunk({ content: 'Hi' }) + 'data: {"choices":\n\n' + chunk({ content: 'never' });
+    const broken = await collectUntilError(llm.chat({ messages: USER }));
+    assert.equal(textOf(broken.deltas), 'Hi');
+    providerError(broken.error, 'bad-response');
     assert.deepEqual(complete, [{ type: 'text', text: 'Hi' }, { type: 'done', finishReason: 'length' }]);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));

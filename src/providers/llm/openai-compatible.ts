@@ -206,17 +206,22 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         }
       };
 
-      while (!sawDone) {
+      while (!sawDone && !ended) {
         const read = await reader.read().catch((err: unknown) => {
           throw failure(err, 'streaming from');
         });
         if (signal?.aborted || timedOut) throw failure(undefined, 'streaming from');
-        if (read.done) {
-          ended = true;
-          lines.end(onData);
-          break;
+        let broken: unknown; // a bad event: what came before it in this read is still handed out first
+        try {
+          if (read.done) {
+            ended = true;
+            lines.end(onData);
+          } else if (lines.push(decoder.decode(read.value, { stream: true }), onData) > 0) {
+            gotData();
+          }
+        } catch (err) {
+          broken = err;
         }
-        if (lines.push(decoder.decode(read.value, { stream: true }), onData) > 0) gotData();
         if (out.length > 0) {
           yielding = true;
           for (const delta of out) {
@@ -227,6 +232,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
           out.length = 0;
           timer.refresh();
         }
+        if (broken) throw broken;
       }
       if (!sawDone && finishReason === undefined) {
         throw new ProviderError('connection-lost', `${where} ended the stream before the answer finished`);
@@ -453,6 +459,10 @@ function retryAfter(headers: Headers): number | undefined {
 }
 
 function parsesAsJson(text: string): boolean {
+  // Cheap pre-check: arguments are a JSON object, so anything not ending in a brace is unfinished.
+  let end = text.length - 1;
+  while (end >= 0 && text.charCodeAt(end) <= 32) end--;
+  if (text[end] !== '}' && text[end] !== ']') return false;
   try {
     JSON.parse(text);
     return true;
