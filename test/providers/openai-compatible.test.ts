@@ -463,6 +463,35 @@ test('a stream that ends without [DONE] or a finish reason is connection-lost; o
   }
 });
 
+test('servers that send whole tool calls without an index, and no finish reason before [DONE]', async () => {
+  const { createServer: createHttp } = await import('node:http');
+  const call = (id: string | undefined, name: string, args: string) => ({ ...(id ? { id } : {}), type: 'function', function: { name, arguments: args } });
+  let toolCalls: object[][] = [];
+  const server = createHttp((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const tc of toolCalls) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: tc }, finish_reason: null }] })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const llm = new OpenAICompatibleLanguageModel({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: 'llama3.1' });
+    toolCalls = [[call('a1', 'get_balance', '{"account":"X"}')], [call('a2', 'get_plan', '{}')]];
+    assert.deepEqual(await collect(llm.chat({ messages: USER, tools: TOOLS })), [
+      { type: 'tool-call', call: { id: 'a1', name: 'get_balance', arguments: '{"account":"X"}' } },
+      { type: 'tool-call', call: { id: 'a2', name: 'get_plan', arguments: '{}' } },
+      { type: 'done', finishReason: 'stop' },
+    ]);
+    // No id either: one is made up so the tool result can answer it.
+    toolCalls = [[call(undefined, 'get_plan', '{}')]];
+    assert.deepEqual((await collect(llm.chat({ messages: USER, tools: TOOLS })))[0], { type: 'tool-call', call: { id: 'call_0', name: 'get_plan', arguments: '{}' } });
+    // A call with no function name cannot be run.
+    toolCalls = [[{ index: 0, id: 'x', function: { arguments: '{}' } }]];
+    providerError((await collectUntilError(llm.chat({ messages: USER, tools: TOOLS }))).error, 'bad-response');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
 test('requests of concurrent chats do not mix', async () => {
   await withFake(
     { script: (req) => ({ text: [...String(req.messages!.at(-1).content)].map((c) => c) }), interTokenDelayMs: 1 },
