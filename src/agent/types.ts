@@ -59,6 +59,8 @@ export interface CallControl {
    * `first-llm-token`, `first-tts-byte`, `first-frame`, `first-mark`; kept in a Prometheus histogram.
    */
   observeLatency(stage: string, ms: number): void;
+  /** Counts a cloud provider failure (`exovoice_provider_failures_total{provider,code}`). */
+  countProviderFailure?(provider: string, code: string): void;
 }
 
 export interface TranscriptTurnInput {

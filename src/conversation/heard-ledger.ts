@@ -16,6 +16,9 @@ export class HeardLedger {
   readonly #frameSamples: number;
   readonly #frameMs: number;
   #lastEndMs = Number.NEGATIVE_INFINITY;
+  /** Per sentence, for audio handed over in pieces (streamed synthesis): where it started, samples so far. */
+  readonly #startMs: number[] = [];
+  readonly #samples: number[] = [];
 
   /** `frameSamples`/`frameMs`: the outbound frame, since each sentence's tail is padded to whole frames. */
   constructor(texts: readonly string[], frameSamples: number, frameMs: number) {
@@ -35,6 +38,29 @@ export class HeardLedger {
     this.#lastEndMs = end;
   }
 
+  /** Appends a sentence (a reply still being generated); returns its index. */
+  add(text: string): number {
+    return this.sentences.push({ text, echoed: false, endMs: null }) - 1;
+  }
+
+  /**
+   * More audio of sentence `i` was handed to playout (streamed synthesis): the first piece places
+   * the sentence as `queued` does; later pieces lengthen it, from the position if playout ran dry.
+   */
+  grew(i: number, samples: number, positionMs: number): void {
+    const s = this.sentences[i];
+    if (s.endMs === null || this.#startMs[i] === undefined) {
+      this.queued(i, samples, positionMs);
+      this.#startMs[i] = s.endMs! - Math.ceil(samples / this.#frameSamples) * this.#frameMs;
+      this.#samples[i] = samples;
+      return;
+    }
+    this.#samples[i] += samples;
+    const end = Math.max(this.#startMs[i] + Math.ceil(this.#samples[i] / this.#frameSamples) * this.#frameMs, positionMs + Math.ceil(samples / this.#frameSamples) * this.#frameMs);
+    s.endMs = end;
+    this.#lastEndMs = end;
+  }
+
   echoed(i: number): void {
     this.sentences[i].echoed = true;
   }
@@ -42,6 +68,8 @@ export class HeardLedger {
   /** Playout restarts (resuming after a false interruption): later sentences queue from the new position. */
   restart(): void {
     this.#lastEndMs = Number.NEGATIVE_INFINITY;
+    this.#startMs.length = 0;
+    this.#samples.length = 0;
   }
 
   /**

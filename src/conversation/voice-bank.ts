@@ -13,10 +13,15 @@ export interface VoiceSpec {
 export class VoiceBank {
   readonly #providers: ReadonlyMap<string, TextToSpeech>;
   readonly #cache = new Map<string, Int16Array>();
+  readonly #next: VoiceBank | undefined;
 
-  /** `providers`: TTS engines by the name definitions use (`flite`, `espeak`). */
-  constructor(providers: ReadonlyMap<string, TextToSpeech>) {
+  /**
+   * `providers`: TTS engines by the name definitions use (`flite`, `espeak`). `next` serves voices of
+   * other providers (e.g. a cloud voice's bank falling back on the shared offline one, cache and all).
+   */
+  constructor(providers: ReadonlyMap<string, TextToSpeech>, next?: VoiceBank) {
     this.#providers = providers;
+    this.#next = next;
   }
 
   /** How a reply is cut into the sentences it is played (and marked) in. */
@@ -29,6 +34,14 @@ export class VoiceBank {
    * engines' queues are bounded and shared with live calls.
    */
   async warm(texts: readonly { text: string; voice: VoiceSpec }[], sampleRate: number, concurrency = 2): Promise<void> {
+    const other = this.#next;
+    if (other) {
+      const theirs = texts.filter((t) => !this.#providers.has(t.voice.provider));
+      if (theirs.length > 0) {
+        await Promise.all([other.warm(theirs, sampleRate, concurrency), this.warm(texts.filter((t) => this.#providers.has(t.voice.provider)), sampleRate, concurrency)]);
+        return;
+      }
+    }
     const todo = texts.flatMap(({ text, voice }) => VoiceBank.sentences(text).map((sentence) => ({ sentence, voice })));
     const next = async (): Promise<void> => {
       for (let item = todo.shift(); item; item = todo.shift()) {
@@ -43,11 +56,25 @@ export class VoiceBank {
 
   /** Cached audio (returned at once, shared: do not modify) or a synthesis in flight. */
   audio(sentence: string, voice: VoiceSpec, sampleRate: number, signal?: AbortSignal): Int16Array | Promise<Int16Array> {
+    if (this.#next && !this.#providers.has(voice.provider)) return this.#next.audio(sentence, voice, sampleRate, signal);
     const cached = this.#cache.get(cacheKey(sentence, voice, sampleRate));
     if (cached) return cached;
     return this.#tts(voice)
       .synthesize(sentence, { voice: voice.voice, sampleRate, signal })
       .then((a) => a.samples);
+  }
+
+  /** Cached audio (at once, shared), or the synthesis streamed in chunks as the engine produces them. */
+  stream(sentence: string, voice: VoiceSpec, sampleRate: number, signal?: AbortSignal): Int16Array | AsyncIterable<Int16Array> {
+    if (this.#next && !this.#providers.has(voice.provider)) return this.#next.stream(sentence, voice, sampleRate, signal);
+    const cached = this.#cache.get(cacheKey(sentence, voice, sampleRate));
+    if (cached) return cached;
+    return this.#tts(voice).stream(sentence, { voice: voice.voice, sampleRate, signal });
+  }
+
+  /** Whether `voice` belongs to this bank's own providers (not `next`'s). */
+  owns(voice: VoiceSpec): boolean {
+    return this.#providers.has(voice.provider);
   }
 
   #tts(voice: VoiceSpec): TextToSpeech {

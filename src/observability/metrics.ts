@@ -11,6 +11,7 @@ export class GatewayMetrics {
   underruns = 0;
   readonly badMessages = new Map<string, number>();
   readonly callsEnded = new Map<string, number>();
+  readonly providerFailures: Counter<'provider' | 'code'>;
   activeCalls = 0;
 
   readonly authRejections: Counter<'reason'>;
@@ -51,6 +52,12 @@ export class GatewayMetrics {
       help: 'Time from the end of the caller\'s speech to each stage of the reply',
       labelNames: ['stage'],
       buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+      registers: [r],
+    });
+    this.providerFailures = new Counter({
+      name: 'exovoice_provider_failures_total',
+      help: 'Cloud provider failures during calls (retried or not), by provider and error code',
+      labelNames: ['provider', 'code'],
       registers: [r],
     });
     this.webhookDuration = new Histogram({

@@ -1,6 +1,7 @@
 // What the conversation engine asks of a brain: the offline intent engine today, LLM brains later.
 import type { GrammarSpec, RejectionReason } from '../../providers/types.js';
 import type { TtsSpec } from '../definition.js';
+import type { CallControl } from '../types.js';
 
 /** What happens once a reply has been heard. */
 export type ReplyAction = { type: 'hangup'; reason: string } | { type: 'transfer'; reason: string };
@@ -24,8 +25,25 @@ export type BrainInput =
   /** The caller has been silent; `count` prompts so far including this one. */
   | { type: 'idle'; count: number };
 
+/** One piece of a streamed reply, in the order it is to be said. */
+export type ReplyPart =
+  /** Generated text, in pieces of any size; the conversation cuts it into sentences. */
+  | { type: 'text'; text: string }
+  /** A whole line to say on its own (a slow tool's filler, a goodbye). */
+  | { type: 'line'; text: string }
+  /** What to do once everything said so far has been heard; nothing follows it. */
+  | { type: 'action'; action: ReplyAction };
+
+/** A reply generated while it is spoken (an LLM's). Iterating throws a `ProviderFailure` when its provider gave up. */
+export interface StreamedReply {
+  parts: AsyncIterable<ReplyPart>;
+  label: string;
+}
+
 export type BrainOutput =
   | { kind: 'reply'; reply: BrainReply }
+  /** Speak the parts as they arrive; aborting the `respond` signal stops them. */
+  | { kind: 'stream'; reply: StreamedReply }
   /** Keys are being collected: say nothing; send `dtmfTimeout` if no key comes within `timeoutMs`. */
   | { kind: 'collect'; timeoutMs: number };
 
@@ -33,6 +51,13 @@ export type BrainOutput =
 export interface ConversationEntry {
   role: 'caller' | 'agent';
   text: string;
+  /** An agent line the caller cut short: `text` is what they heard of it. */
+  interrupted?: boolean;
+}
+
+/** What a brain session may use of the call it serves (LLM brains: tools, timeline, failures). */
+export interface BrainContext {
+  call: CallControl;
 }
 
 export interface BrainSession {
@@ -47,5 +72,5 @@ export interface Brain {
   readonly grammars: ReadonlyMap<string, GrammarSpec>;
   /** Replies that never change, to synthesize once at start-up. */
   fixedReplies(): BrainReply[];
-  startSession(): BrainSession;
+  startSession(context?: BrainContext): BrainSession;
 }
