@@ -4,7 +4,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { agentDefinitionSchema, type AgentDefinition } from './definition.js';
+import type { AgentDefinition } from './definition.js';
+import { anyAgentDefinitionSchema, type AnyAgentDefinition } from './definition-cloud.js';
 
 export class AgentDefinitionError extends Error {
   override readonly name = 'AgentDefinitionError';
@@ -25,9 +26,21 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
+/** Keys people write when they mean to put a secret or endpoint in the file; definitions name variables instead. */
+const LITERAL_SETTINGS: Record<string, string> = {
+  apiKey: 'apiKeyEnv: OPENAI_API_KEY',
+  key: 'apiKeyEnv: OPENAI_API_KEY',
+  token: 'apiKeyEnv: OPENAI_API_KEY',
+  baseUrl: 'baseUrlEnv: LLM_BASE_URL',
+};
+
 function describe(issue: z.core.$ZodIssue): string {
   // A bad record key carries the key's own problem inside.
-  const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues[0].message : issue.message;
+  let message = issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues[0].message : issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const literal = issue.keys.find((k) => k in LITERAL_SETTINGS);
+    if (literal) message += ` (definitions name the environment variable that holds a key or URL, e.g. ${LITERAL_SETTINGS[literal]})`;
+  }
   return `${formatPath(issue.path)}: ${message}`;
 }
 
@@ -44,20 +57,34 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** `override` on top of `base`: objects merge key by key, anything else (lists too) replaces. */
+/**
+ * `override` on top of `base`: objects merge key by key, anything else (lists too) replaces. A provider spec naming
+ * another provider replaces the parent's whole spec (its keys mean nothing to the new provider).
+ */
 function merge(base: unknown, override: unknown): unknown {
   if (!isObject(base) || !isObject(override)) return override;
+  if ('provider' in override && override.provider !== base.provider) return override;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) out[k] = k in base ? merge(base[k], v) : v;
   return out;
 }
 
 /**
- * Validates one definition's text; `file` names it in errors. A definition may start from another
+ * Validates one definition's text, of any kind; `file` names it in errors. A definition may start from another
  * (`extends: <agent name>`) and change only what differs; `base` looks that agent's raw definition up.
  */
-export function parseAgentDefinition(source: string, file: string, base?: (name: string) => unknown): AgentDefinition {
+export function parseDefinition(source: string, file: string, base?: (name: string) => unknown): AnyAgentDefinition {
   return validate(resolveExtends(readRaw(source, file), file, base, []), file);
+}
+
+/** Validates a conversational (offline) definition's text; another kind is an error. */
+export function parseAgentDefinition(source: string, file: string, base?: (name: string) => unknown): AgentDefinition {
+  return conversational(parseDefinition(source, file, base), file);
+}
+
+function conversational(def: AnyAgentDefinition, file: string): AgentDefinition {
+  if (def.kind !== 'conversational') throw new AgentDefinitionError(file, [`kind: expected a conversational agent, got ${def.kind}`]);
+  return def;
 }
 
 function resolveExtends(raw: unknown, file: string, base: ((name: string) => unknown) | undefined, chain: string[]): unknown {
@@ -70,20 +97,29 @@ function resolveExtends(raw: unknown, file: string, base: ((name: string) => unk
   return merge(resolveExtends(parentRaw, file, base, [...chain, parent]), own);
 }
 
-function validate(raw: unknown, file: string): AgentDefinition {
-  const parsed = agentDefinitionSchema.safeParse(raw);
+function validate(raw: unknown, file: string): AnyAgentDefinition {
+  const parsed = anyAgentDefinitionSchema.safeParse(raw);
   if (!parsed.success) throw new AgentDefinitionError(file, parsed.error.issues.map(describe));
   return parsed.data;
 }
 
-export interface LoadedDefinition {
-  definition: AgentDefinition;
+export interface Loaded<D> {
+  definition: D;
   /** Path relative to the working directory, for messages. */
   file: string;
 }
+export type LoadedDefinition = Loaded<AgentDefinition>;
 
-/** Every definition in `dir` (sorted by file name). Throws on the first broken file, or on two agents with one name. */
+/** The conversational definitions in `dir` (every file is validated; see `loadDefinitions`). */
 export function loadAgentDefinitions(dir: string): LoadedDefinition[] {
+  return loadDefinitions(dir).flatMap((l) => (l.definition.kind === 'conversational' ? [{ file: l.file, definition: l.definition }] : []));
+}
+
+/**
+ * Every definition in `dir`, of any kind (sorted by file name). Throws on the first broken file, on two agents with
+ * one name, or on a cloud agent whose `fallback` is not a conversational agent of `dir`.
+ */
+export function loadDefinitions(dir: string): Loaded<AnyAgentDefinition>[] {
   const files: { file: string; raw: unknown }[] = [];
   const byName = new Map<string, { file: string; raw: unknown }>();
   for (const entry of readdirSync(dir).sort()) {
@@ -99,5 +135,13 @@ export function loadAgentDefinitions(dir: string): LoadedDefinition[] {
     byName.set(name, item);
   }
   const base = (name: string) => byName.get(name)?.raw;
-  return files.map(({ file, raw }) => ({ file, definition: validate(resolveExtends(raw, file, base, []), file) }));
+  const loaded = files.map(({ file, raw }) => ({ file, definition: validate(resolveExtends(raw, file, base, []), file) }));
+  const kinds = new Map(loaded.map((l) => [l.definition.name, l.definition.kind]));
+  for (const { file, definition: def } of loaded) {
+    if (def.kind === 'conversational' || def.fallback === undefined) continue;
+    const kind = kinds.get(def.fallback);
+    if (kind === undefined) throw new AgentDefinitionError(file, [`fallback: no agent "${def.fallback}"`]);
+    if (kind !== 'conversational') throw new AgentDefinitionError(file, [`fallback: "${def.fallback}" is a ${kind} agent; the fallback must work offline (a conversational agent)`]);
+  }
+  return loaded;
 }

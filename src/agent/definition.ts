@@ -1,11 +1,16 @@
 // The schema of an agent definition file (agents/*.yaml): who the agent is, how it speaks and
 // listens, how it takes turns, and — for the offline brain — what it understands and answers.
 // Validated with zod; strict objects, so a misspelt key is an error rather than silently ignored.
+// This file holds the offline (`kind: conversational`) definition and the parts every kind shares;
+// definition-cloud.ts adds the cloud kinds (`cascade`, `realtime`) and the union of all three.
 import { z } from 'zod';
 import { phraseWords } from '../providers/stt/phrase-grammar.js';
 
-const text = z.string().trim().min(1, 'must not be empty');
-const ms = (max: number) => z.number().int('must be a whole number of ms').min(0).max(max);
+export const text = z.string().trim().min(1, 'must not be empty');
+export const ms = (max: number) => z.number().int('must be a whole number of ms').min(0).max(max);
+export const agentName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and -');
+/** BCP-47 tag (en-IN, hi-IN). */
+export const languageTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en-IN');
 const digitKey = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
 
 /** Speech synthesis. A discriminated union on `provider`, so cloud providers can join later. */
@@ -35,7 +40,7 @@ const promptSchema = z.union([text, z.strictObject({ text, voice: ttsSchema })],
 export type PromptSpec = z.infer<typeof promptSchema>;
 
 /** Endpointing and barge-in, mapped onto the turn-taking engine's options. */
-const turnTakingSchema = z
+export const turnTakingSchema = z
   .strictObject({
     endpointSilenceMs: ms(5000),
     endpointSilenceAfterFinalMs: ms(5000).nullable(),
@@ -90,42 +95,49 @@ const intentSchema = z.strictObject({
 });
 export type IntentSpec = z.infer<typeof intentSchema>;
 
+/** Calls routed to an agent without naming it. */
+export const routingSchema = z
+  .strictObject({
+    /** Called numbers (any Indian or E.164 form). */
+    numbers: z.array(text).default([]),
+    /** Values of Exotel's CustomField. */
+    customFields: z.array(text).default([]),
+  })
+  .default({ numbers: [], customFields: [] });
+
+/** Prompting a silent caller, then giving up. */
+export const idleSchema = z.strictObject({
+  afterMs: ms(120_000).min(1000),
+  /** Said in turn (the last one repeats). */
+  prompts: z.array(text).min(1),
+  maxPrompts: z.number().int().min(0).max(10),
+  goodbye: text,
+});
+
+/** The longest call, and what is said when it is reached. */
+export const limitsSchema = z.strictObject({
+  maxCallMs: ms(4 * 3_600_000).min(10_000),
+  wrapUp: text,
+});
+
+/** The offline agent: PocketSphinx listens for the intents' phrases, the intent brain answers, flite/espeak speak. */
 export const agentDefinitionSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and -'),
+    /** Optional in files: a definition without `kind` is conversational. */
+    kind: z.literal('conversational').default('conversational'),
+    name: agentName,
     description: text.optional(),
     /** BCP-47 tag of what the agent speaks (en-IN, hi-IN). */
-    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en-IN'),
+    language: languageTag,
     voice: ttsSchema,
     stt: sttSchema,
     /** For future LLM brains; the offline brain does not read it. */
     systemPrompt: text.optional(),
     greeting: promptSchema,
-    /** Calls routed to this agent without naming it. */
-    routing: z
-      .strictObject({
-        /** Called numbers (any Indian or E.164 form). */
-        numbers: z.array(text).default([]),
-        /** Values of Exotel's CustomField. */
-        customFields: z.array(text).default([]),
-      })
-      .default({ numbers: [], customFields: [] }),
+    routing: routingSchema,
     turnTaking: turnTakingSchema.default({}),
-    idle: z
-      .strictObject({
-        afterMs: ms(120_000).min(1000),
-        /** Said in turn (the last one repeats). */
-        prompts: z.array(text).min(1),
-        maxPrompts: z.number().int().min(0).max(10),
-        goodbye: text,
-      })
-      .optional(),
-    limits: z
-      .strictObject({
-        maxCallMs: ms(4 * 3_600_000).min(10_000),
-        wrapUp: text,
-      })
-      .optional(),
+    idle: idleSchema.optional(),
+    limits: limitsSchema.optional(),
     prompts: z.strictObject({
       /** When the caller asked for something the agent does not do. */
       fallback: text,
@@ -205,7 +217,11 @@ export const agentDefinitionSchema = z
     }
   });
 
+/** A conversational (offline) definition. */
 export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
+export type TurnTakingSpec = z.infer<typeof turnTakingSchema>;
+export type IdleSpec = z.infer<typeof idleSchema>;
+export type LimitsSpec = z.infer<typeof limitsSchema>;
 
 /** Text and voice of a prompt, whichever form it was written in. */
 export function promptParts(prompt: PromptSpec): { text: string; voice?: TtsSpec } {
