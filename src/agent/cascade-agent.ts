@@ -1,12 +1,22 @@
 // The cloud cascade: streaming STT -> LLM (with tools) -> streaming TTS, on the conversation engine.
-import type { VadMode } from '../audio/vad.js';
+//
+//   caller audio -> VAD + TurnTaker, and the STT stream (transcripts also drive endpointing)
+//   end of turn  -> the turn's final transcript -> LLM brain (history as heard, tools) -> text deltas
+//                -> sentence chunker -> streaming TTS per sentence -> call.play + a mark per sentence
+//
+// When a provider fails for good the caller hears a cached apology in an offline voice (flite), then
+// the offline intent brain carries on (with PocketSphinx) or the caller is handed over.
+import { loadVadRuntime, type VadMode, type VadRuntime } from '../audio/vad.js';
 import type { Scheduler } from '../call/scheduler.js';
+import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
 import type { TurnTakingConfig } from '../conversation/turn-taking.js';
-import type { VoiceBank, VoiceSpec } from '../conversation/voice-bank.js';
-import type { LanguageModel, SpeechToText, StreamingSpeechToText, TextToSpeech } from '../providers/types.js';
+import { VoiceBank, type VoiceSpec } from '../conversation/voice-bank.js';
+import type { CompiledGrammar, LanguageModel, SpeechToText, StreamingSpeechToText, TextToSpeech } from '../providers/types.js';
+import { LlmBrain } from './brain/llm-brain.js';
 import type { Brain } from './brain/types.js';
 import type { PreparedAgent } from './conversational.js';
 import type { AgentTool } from './tools/types.js';
+import type { AgentSession, CallControl } from './types.js';
 
 /** What the call falls back on when a cloud provider fails for good. Everything here works without a network. */
 export interface CascadeFallbackOptions {
@@ -81,7 +91,158 @@ export interface CascadeAgentOptions {
   scheduler?: Scheduler;
 }
 
+const DEFAULTS = {
+  apology: "Sorry, I'm having some trouble on my side.",
+  handover: 'Let me connect you to a colleague.',
+  goodbye: 'Thank you for calling. Goodbye.',
+  transfer: 'Let me connect you to a colleague.',
+  notUnderstood: "Sorry, I didn't catch that. Could you say it again?",
+  filler: 'One moment, please.',
+  idle: ['Are you still there?'],
+  finalTranscriptMs: 600,
+  llmFirstTokenMs: 5000,
+  ttsFirstByteMs: 3000,
+  toolMs: 10_000,
+  fillerAfterMs: 1200,
+  maxHistory: 40,
+};
+
 /** An agent that answers with the cloud cascade; `prepare` caches the greeting and the offline apology/hand-over lines. */
 export function createCascadeAgent(options: CascadeAgentOptions): PreparedAgent {
-  throw new Error(`cascade agent ${options.name}: not implemented yet`);
+  return new CascadeAgent(options);
+}
+
+interface Ready {
+  vad: VadRuntime;
+  grammars: ReadonlyMap<string, CompiledGrammar>;
+}
+
+class CascadeAgent implements PreparedAgent {
+  readonly name: string;
+  readonly brain: LlmBrain;
+  readonly #o: CascadeAgentOptions;
+  readonly #voices: VoiceBank;
+  readonly #voice: VoiceSpec;
+  readonly #settings: ConversationSettings;
+  readonly #apology: string;
+  readonly #handover: string;
+  #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
+  #ready: Ready | undefined;
+  readonly #rates = new Map<number, Promise<void>>();
+  readonly #warmRates = new Set<number>();
+
+  constructor(options: CascadeAgentOptions) {
+    this.#o = options;
+    this.name = options.name;
+    const p = options.prompts ?? {};
+    const t = options.timeouts ?? {};
+    if (options.onFailure === 'fallback' && options.fallback?.brain && !options.fallback.stt) {
+      throw new Error(`cascade agent ${options.name}: fallback.brain needs fallback.stt to recognise its grammars`);
+    }
+    this.brain = new LlmBrain({
+      llm: options.llm,
+      systemPrompt: options.systemPrompt,
+      greeting: options.greeting,
+      tools: options.tools,
+      builtins: options.builtins,
+      prompts: {
+        goodbye: p.goodbye ?? DEFAULTS.goodbye,
+        transfer: p.transfer ?? DEFAULTS.transfer,
+        notUnderstood: DEFAULTS.notUnderstood,
+        filler: DEFAULTS.filler,
+        idle: p.idle ?? DEFAULTS.idle,
+      },
+      firstTokenTimeoutMs: t.llmFirstTokenMs ?? DEFAULTS.llmFirstTokenMs,
+      toolTimeoutMs: t.toolMs ?? DEFAULTS.toolMs,
+      fillerAfterMs: t.fillerAfterMs ?? DEFAULTS.fillerAfterMs,
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      maxHistory: options.maxHistory ?? DEFAULTS.maxHistory,
+    });
+    this.#voice = { provider: options.tts.name, voice: options.voice };
+    // The cloud voice's own bank; anything else (the offline voice) is served by the shared one.
+    this.#voices = new VoiceBank(new Map([[options.tts.name, options.tts]]), options.fallback?.voices);
+    this.#apology = p.apology ?? DEFAULTS.apology;
+    this.#handover = p.handover ?? DEFAULTS.handover;
+    this.#settings = {
+      turnTaking: {
+        ...options.turnTaking,
+        idleWrapUp: options.turnTaking?.idleWrapUp ?? p.idleGoodbye !== undefined,
+        maxDurationWrapUp: options.turnTaking?.maxDurationWrapUp ?? p.maxDurationWrapUp !== undefined,
+      },
+      vad: { ...options.vad },
+      voice: this.#voice,
+      idleGoodbye: p.idleGoodbye,
+      maxDurationWrapUp: p.maxDurationWrapUp,
+      apology: this.#apology,
+      streaming: { firstByteTimeoutMs: t.ttsFirstByteMs ?? DEFAULTS.ttsFirstByteMs },
+    };
+  }
+
+  async prepare(sampleRates: readonly number[]): Promise<void> {
+    this.#grammars ??= this.#compile();
+    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warm(r))]);
+    this.#ready = { grammars, vad };
+  }
+
+  start(call: CallControl): AgentSession | Promise<AgentSession> {
+    const rate = call.info.sampleRate;
+    if (this.#ready && this.#warmRates.has(rate)) return this.#open(call, this.#ready);
+    return this.prepare([rate]).then(() => this.#open(call, this.#ready!));
+  }
+
+  #open(call: CallControl, ready: Ready): AgentSession {
+    const o = this.#o;
+    const fb = o.fallback;
+    const offline =
+      o.onFailure === 'fallback' && fb?.brain && fb.stt ? { brain: fb.brain.startSession({ call }), stt: fb.stt, grammars: ready.grammars } : undefined;
+    return new Conversation({
+      call,
+      brain: this.brain.startSession({ call }),
+      voices: this.#voices,
+      vadRuntime: ready.vad,
+      settings: this.#settings,
+      scheduler: o.scheduler,
+      live: { stt: o.stt, language: o.language, keywords: o.keywords, finalTranscriptMs: o.timeouts?.finalTranscriptMs ?? DEFAULTS.finalTranscriptMs },
+      failover: { policy: o.onFailure, voice: fb?.voice ?? this.#voice, apology: this.#apology, handover: this.#handover, offline },
+    });
+  }
+
+  async #compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
+    const fb = this.#o.fallback;
+    const out = new Map<string, CompiledGrammar>();
+    if (!fb?.brain || !fb.stt) return out;
+    for (const [key, spec] of fb.brain.grammars) out.set(key, await fb.stt.compileGrammar(spec));
+    return out;
+  }
+
+  /**
+   * Offline lines (apology, hand-over, the fallback brain's prompts) must be ready before calls: they
+   * are what the caller hears when the cloud is down. The cloud voice's fixed lines (greeting, ...)
+   * are cached when the provider answers; if it does not, they are synthesized per call.
+   */
+  #warm(rate: number): Promise<void> {
+    let pending = this.#rates.get(rate);
+    if (!pending) {
+      const fb = this.#o.fallback;
+      const offline = fb
+        ? [this.#apology, this.#handover, ...(fb.brain?.fixedReplies().map((r) => r.text) ?? [])].map((text) => ({ text, voice: fb.voice }))
+        : [];
+      const cloud = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: this.#voice }));
+      pending = Promise.all([
+        this.#voices.warm(offline, rate),
+        this.#voices.warm(cloud, rate).catch(() => {
+          // Counted when calls hit it: the greeting is synthesized live and its failure handled there.
+        }),
+      ]).then(
+        () => void this.#warmRates.add(rate),
+        (err: unknown) => {
+          this.#rates.delete(rate);
+          throw new Error(`cascade agent ${this.name}: cannot synthesize the offline prompts: ${(err as Error).message}`);
+        },
+      );
+      this.#rates.set(rate, pending);
+    }
+    return pending;
+  }
 }

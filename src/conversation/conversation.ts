@@ -261,9 +261,14 @@ export class Conversation implements AgentSession {
     const r = this.#current;
     if (r) {
       r.abort.abort();
+      // A reply whose last mark echo is still on its way played out: it was heard whole.
       if (r.playback && !r.playback.finished) {
-        const heard = r.playback.cut(this.#call.playedMs());
-        if (r.turnSeq !== null && heard < r.playback.ledger.sentences.length) this.#recordCut(r, heard);
+        if (this.#playedOut(r)) {
+          if (r.turnSeq !== null) this.#call.updateTurn(r.turnSeq, { text: r.text, endedAt: Date.now() });
+        } else {
+          const heard = r.playback.cut(this.#call.playedMs());
+          if (r.turnSeq !== null && heard < r.playback.ledger.sentences.length) this.#recordCut(r, heard);
+        }
       }
       this.#recordLatency(r);
     }

@@ -1,0 +1,199 @@
+// The cloud cascade end to end over real sockets: the simulator plays Exotel and a caller (flite speech), the
+// gateway runs createCascadeAgent against local fakes of Deepgram (live STT), an OpenAI-compatible chat server and
+// ElevenLabs (whose "voice" is one tone per word, so what the caller heard can be measured from the playout).
+import { before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCascadeAgent, type CascadeAgentOptions } from '../../src/agent/cascade-agent.js';
+import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
+import { createSpeechProviders, type SpeechProviders } from '../../src/agent/conversational-providers.js';
+import { parseAgentDefinition } from '../../src/agent/definition-loader.js';
+import type { AgentTool } from '../../src/agent/tools/types.js';
+import { OpenAICompatibleLanguageModel } from '../../src/providers/llm/openai-compatible.js';
+import { DeepgramSpeechToText } from '../../src/providers/stt/deepgram.js';
+import { ElevenLabsTextToSpeech } from '../../src/providers/tts/elevenlabs.js';
+import { SimulatedCall } from '../../src/sim/index.js';
+import { startFakeDeepgram, type FakeDeepgram, type FakeDeepgramOptions } from '../fakes/deepgram.js';
+import { FakeElevenLabs } from '../fakes/elevenlabs.js';
+import { FakeOpenAIChat, type ReplyScript } from '../fakes/openai-chat.js';
+import { MemoryJournal } from '../helpers/call-journal.js';
+import { startGateway } from '../helpers/gateway.js';
+import { concat, silence, speechBounds, synthesize } from '../helpers/speech.js';
+
+const RATE = 8000;
+const MS_PER_WORD = 150;
+const TICK = 20;
+const GREETING = 'Hello, order desk here.';
+const APOLOGY = 'Sorry, I am having trouble on my side.';
+const HANDOVER = 'Let me connect you to a colleague.';
+
+const FALLBACK_AGENT = `
+name: offline-desk
+language: en-US
+voice: { provider: flite, voice: kal }
+stt: { provider: pocketsphinx }
+greeting: Hello.
+prompts: { fallback: I can tell you our opening hours., notUnderstood: Sorry?, apology: Sorry., howCanIHelp: Anything else? }
+intents:
+  - { name: opening-hours, examples: [what are your opening hours, where is my order], reply: We are open from nine to five. }
+`;
+
+// Synthesized up front: flite runs on this thread, and blocking it mid-call would stall the caller's frame clock.
+const clips = new Map<string, Promise<Int16Array>>();
+function say(text: string): Promise<Int16Array> {
+  if (!clips.has(text)) clips.set(text, synthesize(text, RATE, 'rms').then((s) => concat(s, silence(300, RATE))));
+  return clips.get(text)!;
+}
+for (const text of ['where is my order', 'stop please', 'check order forty two', 'thanks that is all']) void say(text);
+
+let speech: SpeechProviders;
+before(() => {
+  speech = createSpeechProviders();
+});
+
+interface Rig {
+  deepgram: FakeDeepgram;
+  chat: FakeOpenAIChat;
+  tts: FakeElevenLabs;
+  journal: MemoryJournal;
+  dial(): Promise<SimulatedCall>;
+}
+
+interface RigOptions {
+  script: ReplyScript;
+  deepgram?: FakeDeepgramOptions;
+  agent?: Partial<CascadeAgentOptions>;
+  chatDelays?: { firstTokenDelayMs?: number; interTokenDelayMs?: number };
+  ttsIntervalMs?: number;
+}
+
+async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
+  const deepgram = await startFakeDeepgram({ finalDelayMs: 30, ...o.deepgram });
+  const chat = new FakeOpenAIChat({ script: o.script, firstTokenDelayMs: 40, interTokenDelayMs: 10, ...o.chatDelays });
+  const chatServer = await chat.start();
+  const tts = await FakeElevenLabs.start({ ttfbMs: 30, intervalMs: o.ttsIntervalMs ?? 0, msPerWord: MS_PER_WORD, sizes: [800] });
+  const journal = new MemoryJournal();
+  const definition = parseAgentDefinition(FALLBACK_AGENT, 'offline-desk.yaml');
+  const agent = createCascadeAgent({
+    name: 'cascade-test',
+    systemPrompt: 'You are the order desk.',
+    greeting: GREETING,
+    stt: new DeepgramSpeechToText({ apiKey: 'test-key', baseUrl: deepgram.baseUrl }),
+    llm: new OpenAICompatibleLanguageModel({ baseUrl: chatServer.baseUrl, apiKey: chat.apiKey, model: 'gpt-4o-mini' }),
+    tts: new ElevenLabsTextToSpeech({ apiKey: tts.apiKey, baseUrl: tts.baseUrl, voices: ['voice-en-1'] }),
+    voice: 'voice-en-1',
+    language: 'en-IN',
+    prompts: { apology: APOLOGY, handover: HANDOVER },
+    fallback: { voices: speech.voices, voice: { provider: 'flite', voice: 'kal' }, brain: new IntentBrain(definition), stt: speech.stt({ provider: 'pocketsphinx', minConfidence: 0.3 }) },
+    onFailure: 'fallback',
+    turnTaking: { greetingProtectMs: 500 },
+    ...o.agent,
+  });
+  await agent.prepare([RATE]);
+  const gw = await startGateway({ EXOTEL_SAMPLE_RATE: String(RATE) }, [agent], { journal });
+  const calls: SimulatedCall[] = [];
+  t.after(async () => {
+    for (const c of calls) if (!c.isClosed) await c.hangup();
+    await gw.close();
+    await deepgram.close();
+    await chatServer.close();
+    await tts.close();
+  });
+  return {
+    deepgram,
+    chat,
+    tts,
+    journal,
+    async dial() {
+      const call = new SimulatedCall({ url: `${gw.base}/voicebot/connect`, callerFrameMs: 20 });
+      calls.push(call);
+      await call.start();
+      return call;
+    },
+  };
+}
+
+/** The next reply the caller hears after `afterMs`: playout start to the end of that reply. */
+async function nextReply(call: SimulatedCall, afterMs: number): Promise<{ startMs: number; endMs: number }> {
+  const started = await call.waitFor('playoutStarted', { predicate: (e) => e.atMs >= afterMs, timeoutMs: 15_000 });
+  const idle = await call.waitFor('playoutIdle', { predicate: (e) => e.atMs > started.atMs && e.endOfReply, timeoutMs: 20_000 });
+  return { startMs: started.atMs, endMs: idle.atMs };
+}
+
+/** Ms of tone the caller heard in [fromMs, toMs): 20 ms ticks of the playout with energy. */
+function heardToneMs(call: SimulatedCall, fromMs: number, toMs: number): number {
+  const { playedAudio, sampleRate } = call.report();
+  const tick = (sampleRate * TICK) / 1000;
+  let ms = 0;
+  for (let k = Math.floor(fromMs / TICK); k < Math.ceil(toMs / TICK); k++) {
+    let e = 0;
+    for (let i = k * tick; i < (k + 1) * tick && i < playedAudio.length; i++) e += playedAudio[i] * playedAudio[i];
+    if (Math.sqrt(e / tick) > 1000) ms += TICK;
+  }
+  return ms;
+}
+
+function words(text: string): number {
+  return text.trim().split(/\s+/).filter(Boolean).length;
+}
+
+function assertHeard(call: SimulatedCall, span: { startMs: number; endMs: number }, text: string): void {
+  const ms = heardToneMs(call, span.startMs, span.endMs);
+  const expected = words(text) * MS_PER_WORD;
+  assert.ok(Math.abs(ms - expected) <= 3 * TICK, `heard ${ms} ms of tone, expected ${expected} ms for "${text}"`);
+}
+
+const lastUser = (r: { messages?: { role: string; content?: string }[] }) => r.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+
+describe('the cascade agent over real sockets', { concurrency: 4 }, () => {
+  it('greets, transcribes the caller live, streams the answer sentence by sentence; transcript and latency stages', async (t) => {
+    const answer = ['Your order ', 'ships tomorrow. ', 'Anything else?'];
+    const r = await rig(t, { script: () => ({ text: answer }), deepgram: { script: [{ interims: ['where is'], final: 'where is my order' }] } });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    assertHeard(call, greeting, GREETING);
+
+    void call.sendAudio(await say('where is my order'));
+    const reply = await nextReply(call, greeting.endMs);
+    assertHeard(call, reply, answer.join(''));
+    const report = await call.hangup();
+    assert.equal(report.violations.length, 0, JSON.stringify(report.violations.slice(0, 3)));
+    assert.equal(report.clears.length, 0);
+
+    const request = r.chat.requests[0];
+    assert.deepEqual(
+      request.messages?.map((m: { role: string; content: string }) => [m.role, m.content]),
+      [
+        ['system', 'You are the order desk.'],
+        ['assistant', GREETING],
+        ['user', 'where is my order'],
+      ],
+    );
+    assert.deepEqual(
+      request.tools?.map((x: { function: { name: string } }) => x.function.name),
+      ['end_call', 'transfer'],
+    );
+    // One TTS request per sentence, each in the call's format.
+    const texts = r.tts.requests.map((q) => (q.body as { text: string }).text);
+    assert.deepEqual(texts.slice(-2), ['Your order ships tomorrow.', 'Anything else?']);
+    assert.ok(r.tts.requests.every((q) => q.query.output_format === 'pcm_8000'));
+    // All the caller's audio went to Deepgram, finalized at the end of the turn or before.
+    assert.equal(r.deepgram.connections.length, 1);
+
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.deepEqual(
+      turns.map((x) => [x.role, x.text, x.interrupted ?? false]),
+      [
+        ['agent', GREETING, false],
+        ['caller', 'where is my order', false],
+        ['agent', 'Your order ships tomorrow. Anything else?', false],
+      ],
+    );
+    const latency = r.journal.eventsOf(call.callSid, 'turn.latency');
+    assert.equal(latency.length, 1);
+    for (const stage of ['final-transcript', 'first-llm-token', 'first-tts-byte', 'first-frame', 'first-mark']) {
+      assert.equal(typeof latency[0].data[stage], 'number', `${stage} in ${JSON.stringify(latency[0].data)}`);
+    }
+    const d = latency[0].data as Record<string, number>;
+    assert.ok(d['first-llm-token'] <= d['first-tts-byte'] && d['first-tts-byte'] <= d['first-frame'] && d['first-frame'] <= d['first-mark']);
+  });
+});
