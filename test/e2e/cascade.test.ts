@@ -196,4 +196,107 @@ describe('the cascade agent over real sockets', { concurrency: 4 }, () => {
     const d = latency[0].data as Record<string, number>;
     assert.ok(d['first-llm-token'] <= d['first-tts-byte'] && d['first-tts-byte'] <= d['first-frame'] && d['first-frame'] <= d['first-mark']);
   });
+
+  it('barge-in: clear within 300 ms, the model and synthesis requests aborted, the next request sees only what was heard', async (t) => {
+    const long = Array.from({ length: 10 }, (_, i) => `Sentence ${i + 1} of a long answer. `);
+    const r = await rig(t, {
+      script: (req) => (lastUser(req) === 'where is my order' ? { text: long } : { text: ['Sure, stopping.'] }),
+      chatDelays: { interTokenDelayMs: 250 },
+      // Synthesis a little faster than real time, so a sentence is still streaming when the caller cuts in.
+      ttsIntervalMs: 40,
+      deepgram: { script: [{ final: 'where is my order' }, { final: 'stop please' }] },
+    });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    void call.sendAudio(await say('where is my order'));
+    const started = await call.waitFor('playoutStarted', { predicate: (e) => e.atMs > greeting.endMs, timeoutMs: 15_000 });
+    // Cut in once the first sentence has been heard (its mark came back).
+    await call.waitFor('markEchoed', { predicate: (m) => m.name === 'r2.0', timeoutMs: 10_000 });
+    const stop = await say('stop please');
+    const sentAt = call.elapsedMs();
+    void call.sendAudio(stop);
+    const onsetMs = sentAt + speechBounds(stop, RATE).startMs;
+    const clear = await call.waitFor('clear', { predicate: (c) => c.atMs >= sentAt, timeoutMs: 10_000 });
+    assert.ok(clear.atMs - onsetMs <= 300, `clear ${Math.round(clear.atMs - onsetMs)} ms after the caller began speaking`);
+    const answer = await nextReply(call, clear.atMs);
+    assertHeard(call, answer, 'Sure, stopping.');
+    await call.hangup();
+
+    assert.equal(await r.chat.requests[0].outcome, 'client-closed', 'the model was still streaming and was stopped');
+    const cut = r.tts.requests.filter((q) => q.clientClosed);
+    assert.ok(cut.length >= 1, 'a synthesis in flight was stopped');
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    const agent = turns.find((x) => x.role === 'agent' && x.interrupted);
+    assert.ok(agent, 'the answer was cut');
+    const full = long.join('').trim();
+    assert.ok(agent.heardText && full.startsWith(agent.heardText) && agent.heardText.length < full.length, `heard "${agent.heardText}"`);
+    const heardMs = heardToneMs(call, started.atMs, clear.atMs + 100);
+    // Only whole sentences count as heard (marks prove them); the one cut mid-way does not.
+    assert.ok(words(agent.heardText) * MS_PER_WORD <= heardMs, `heard ${heardMs} ms of tone for "${agent.heardText}"`);
+    const second = r.chat.requests[1].messages!.map((m: { role: string; content: string }) => [m.role, m.content]);
+    assert.deepEqual(second.slice(-2), [
+      ['assistant', agent.heardText],
+      ['user', 'stop please'],
+    ]);
+    assert.deepEqual(turns.map((x) => x.role), ['agent', 'caller', 'agent', 'caller', 'agent']);
+  });
+
+  it('a slow tool: its filler is said while it runs, the result goes back to the model and the answer uses it', async (t) => {
+    const runs: unknown[] = [];
+    const orderStatus: AgentTool = {
+      spec: { name: 'order_status', description: 'Look up an order', parameters: { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'] } },
+      filler: 'One moment, let me check.',
+      fillerAfterMs: 300,
+      async run(args, ctx) {
+        runs.push(args);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        assert.equal(ctx.signal.aborted, false);
+        return { status: 'shipped' };
+      },
+    };
+    const r = await rig(t, {
+      script: (req) => {
+        const tool = req.messages?.find((m: { role: string }) => m.role === 'tool');
+        if (tool) return { text: [`Order 42 is ${(JSON.parse(tool.content) as { status: string }).status}.`] };
+        return { toolCalls: [{ name: 'order_status', arguments: '{"order_id":"42"}' }] };
+      },
+      agent: { tools: [orderStatus] },
+      deepgram: { script: [{ final: 'check order forty two' }] },
+    });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    void call.sendAudio(await say('check order forty two'));
+    const filler = await nextReply(call, greeting.endMs);
+    const answer = await nextReply(call, filler.endMs);
+    await call.hangup();
+    assertHeard(call, answer, 'Order 42 is shipped.');
+    assert.deepEqual(runs, [{ order_id: '42' }]);
+    assert.equal(r.chat.requests.length, 2);
+    const toolMessage = r.chat.requests[1].messages!.find((m: { role: string }) => m.role === 'tool');
+    assert.equal(toolMessage.content, '{"status":"shipped"}');
+    const tool = r.journal.eventsOf(call.callSid, 'tool')[0];
+    assert.equal(tool?.data.name, 'order_status');
+    assert.equal(tool?.data.ok, true);
+    assert.ok((tool?.data.ms as number) >= 1400);
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.equal(turns.at(-1)?.text, 'One moment, let me check. Order 42 is shipped.');
+  });
+
+  it('end_call: the goodbye is heard, then the bot hangs up', async (t) => {
+    const r = await rig(t, {
+      script: () => ({ text: ['Thanks for calling, goodbye!'], toolCalls: [{ name: 'end_call', arguments: '{}' }] }),
+      deepgram: { script: [{ final: 'thanks that is all' }] },
+    });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    void call.sendAudio(await say('thanks that is all'));
+    const goodbye = await nextReply(call, greeting.endMs);
+    const report = await call.ended();
+    assert.equal(report.endedBy, 'bot');
+    assertHeard(call, goodbye, 'Thanks for calling, goodbye!');
+    assert.ok(report.marks.records.some((m) => m.name.startsWith('r2') && m.status === 'echoed'), 'the goodbye was heard before the hang-up');
+    const end = r.journal.eventsOf(call.callSid, 'end')[0];
+    assert.equal(end?.data.reason, 'bot-hangup');
+    assert.equal(r.journal.eventsOf(call.callSid, 'tool')[0]?.data.name, 'end_call');
+  });
 });
