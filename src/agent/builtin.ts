@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import type { Scheduler } from '../call/scheduler.js';
 import { ConfigError } from '../config/env.js';
+import { loadProviderConfig, type ProviderConfig } from '../config/providers.js';
 import { AgentCatalog } from './catalog.js';
+import { createCloudAgent } from './cloud-agents.js';
+import { missingVariables } from './cloud-providers.js';
 import { ConversationalAgent, type PreparedAgent } from './conversational.js';
 import { createSpeechProviders, type SpeechProviderOptions } from './conversational-providers.js';
-import { AgentDefinitionError, loadAgentDefinitions } from './definition-loader.js';
+import { AgentDefinitionError, loadDefinitions } from './definition-loader.js';
 import { createEchoAgent } from './echo.js';
 import type { Agent } from './types.js';
 
@@ -15,22 +19,51 @@ export const DEFAULT_AGENT_NAME = 'front-desk';
 export interface BuiltinAgentOptions extends SpeechProviderOptions {
   /** Where agent definitions live (default: the repository's agents/). */
   agentsDir?: string;
+  /** Where provider keys, base URLs and tool variables are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Start-up warnings: cloud agents skipped for missing keys, tools left out. Default: stderr. */
+  warn?: (message: string) => void;
+  scheduler?: Scheduler;
 }
 
+const warnOnStderr = (message: string): void => console.warn(`exovoice: warning: ${message}`);
+
 /**
- * The echo agent plus one conversational agent per definition file, with the definitions' routes.
- * Reads and validates every definition now: a broken file throws an AgentDefinitionError naming
- * the file and field. `defaultAgent` (DEFAULT_AGENT) must name one of the agents (else a ConfigError). Call
- * `prepareAgents` before taking calls.
+ * The echo agent plus one agent per definition file, with the definitions' routes: conversational (offline)
+ * agents, and cloud agents (cascade, realtime) whose provider variables are set. A cloud agent missing a
+ * variable is skipped with a warning naming it, unless `defaultAgent` names it (a ConfigError then).
+ * Reads and validates every definition now: a broken file throws an AgentDefinitionError naming the file and
+ * field; an invalid provider variable a ConfigError. `defaultAgent` (DEFAULT_AGENT) must name one of the agents
+ * (else a ConfigError). Call `prepareAgents` before taking calls.
  */
 export function createBuiltinAgents(defaultAgent: string | undefined, options: BuiltinAgentOptions = {}): AgentCatalog {
-  const loaded = loadAgentDefinitions(options.agentsDir ?? AGENTS_DIR);
+  const loaded = loadDefinitions(options.agentsDir ?? AGENTS_DIR);
+  const config = loadProviderConfig(options.env ?? process.env);
+  const warn = options.warn ?? warnOnStderr;
   const echo = createEchoAgent();
   const catalog = new AgentCatalog(loaded.some((l) => l.definition.name === DEFAULT_AGENT_NAME) ? DEFAULT_AGENT_NAME : echo.name).add(echo);
-  const providers = loaded.length > 0 ? createSpeechProviders(options) : undefined;
+  const speech = loaded.length > 0 ? createSpeechProviders(options) : undefined;
+  // Offline agents first: cloud agents fall back on them.
+  const offline = new Map<string, ConversationalAgent>();
+  for (const { definition, file } of loaded) {
+    if (definition.kind === 'conversational') offline.set(definition.name, new ConversationalAgent(definition, { file, providers: speech!, scheduler: options.scheduler }));
+  }
   for (const { definition, file } of loaded) {
     if (definition.name === echo.name) throw new AgentDefinitionError(file, [`name: "${echo.name}" is a built-in agent`]);
-    catalog.add(new ConversationalAgent(definition, { file, providers: providers! }));
+    let agent: Agent;
+    if (definition.kind === 'conversational') {
+      agent = offline.get(definition.name)!;
+    } else {
+      const missing = missingVariables(definition, config);
+      if (missing.length > 0) {
+        const needs = `${missing.map((name) => hint(name, config)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`;
+        if (defaultAgent === definition.name) throw new ConfigError(`invalid configuration: DEFAULT_AGENT: agent "${definition.name}" (${file}) cannot start: ${needs}`);
+        warn(`agent "${definition.name}" (${file}) skipped: ${needs}`);
+        continue;
+      }
+      agent = createCloudAgent(definition, { config, file, speech: speech!, offline, warn, scheduler: options.scheduler });
+    }
+    catalog.add(agent);
     try {
       for (const value of definition.routing.customFields) catalog.routeCustomField(value, definition.name);
       for (const number of definition.routing.numbers) catalog.routeNumber(number, definition.name);
@@ -44,6 +77,11 @@ export function createBuiltinAgents(defaultAgent: string | undefined, options: B
     throw new ConfigError(`invalid configuration: DEFAULT_AGENT: ${(err as Error).message}`);
   }
   return catalog;
+}
+
+/** The LLM key falls back on OpenAI's while the LLM is OpenAI's: say so. */
+function hint(name: string, config: ProviderConfig): string {
+  return name === 'LLM_API_KEY' && config.llm.baseUrl === config.openai.baseUrl ? 'LLM_API_KEY (or OPENAI_API_KEY)' : name;
 }
 
 /** Compiles grammars and synthesizes fixed prompts of every agent that needs it, at the given call rates. */

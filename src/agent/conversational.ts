@@ -8,13 +8,12 @@ import type { VoiceBank } from '../conversation/voice-bank.js';
 import type { CompiledGrammar, SpeechToText } from '../providers/types.js';
 import { IntentBrain } from './brain/intent-brain.js';
 import type { SpeechProviders } from './conversational-providers.js';
-import type { AgentDefinition } from './definition.js';
+import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from './definition.js';
 import { AgentDefinitionError } from './definition-loader.js';
 import type { Agent, AgentSession, CallControl } from './types.js';
 
-/** Turn-taking and VAD settings of a definition, as the conversation engine takes them. */
-export function conversationSettings(def: AgentDefinition): ConversationSettings {
-  const t = def.turnTaking;
+/** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
+export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, limits: LimitsSpec | undefined): Partial<TurnTakingConfig> {
   const b = t.bargeIn ?? {};
   const turnTaking: Partial<TurnTakingConfig> = {
     endpointSilenceMs: t.endpointSilenceMs,
@@ -30,16 +29,21 @@ export function conversationSettings(def: AgentDefinition): ConversationSettings
     falseInterruptionTranscriptWaitMs: b.falseInterruptionTranscriptWaitMs,
     // With barge-in off the caller is not heard while the agent speaks.
     halfDuplex: b.enabled === false ? true : undefined,
-    idleMs: def.idle?.afterMs,
-    maxIdlePrompts: def.idle?.maxPrompts,
-    idleWrapUp: def.idle !== undefined,
-    maxCallMs: def.limits?.maxCallMs,
-    maxDurationWrapUp: def.limits !== undefined,
+    idleMs: idle?.afterMs,
+    maxIdlePrompts: idle?.maxPrompts,
+    idleWrapUp: idle !== undefined,
+    maxCallMs: limits?.maxCallMs,
+    maxDurationWrapUp: limits !== undefined,
   };
   for (const key of Object.keys(turnTaking) as (keyof TurnTakingConfig)[]) if (turnTaking[key] === undefined) delete turnTaking[key];
+  return turnTaking;
+}
+
+/** Turn-taking and VAD settings of a definition, as the conversation engine takes them. */
+export function conversationSettings(def: AgentDefinition): ConversationSettings {
   return {
-    turnTaking,
-    vad: { ...t.vad },
+    turnTaking: turnTakingConfig(def.turnTaking, def.idle, def.limits),
+    vad: { ...def.turnTaking.vad },
     voice: def.voice,
     idleGoodbye: def.idle?.goodbye,
     maxDurationWrapUp: def.limits?.wrapUp,
