@@ -1,7 +1,8 @@
 // Streaming speech-to-text for one call: every chunk of caller audio goes to the provider as it
 // arrives; its transcripts feed turn-taking (a final one shortens endpointing) and make up each
 // turn's text. At the end of a turn the text is usually complete already; if not, the provider is
-// asked to finalize and given a short bound to answer. A stream that dies is reopened once.
+// asked to finalize and given a short bound to answer. A stream that dies is reopened once; if the
+// new one dies too before it transcribed anything, the transcriber gives up.
 import type { SttEvent, SttStream, SttStreamOptions, StreamingSpeechToText } from '../providers/types.js';
 import { failureReport, type ProviderFailureReport } from './provider-failure.js';
 
@@ -175,6 +176,8 @@ export class LiveTranscriber {
   #onEvent(gen: number, e: SttEvent): void {
     switch (e.type) {
       case 'transcript': {
+        // The stream works: a later drop gets its own reopen.
+        this.#reopened = false;
         const endMs = this.#streamMs(e.endMs);
         const text = e.text.trim();
         if (e.final) {

@@ -299,4 +299,138 @@ describe('the cascade agent over real sockets', { concurrency: 4 }, () => {
     assert.equal(end?.data.reason, 'bot-hangup');
     assert.equal(r.journal.eventsOf(call.callSid, 'tool')[0]?.data.name, 'end_call');
   });
+
+  it('the model refuses (401): a cached apology in the offline voice, the offline brain answers, and takes the next turn', async (t) => {
+    const r = await rig(t, { script: () => ({ text: ['Not used.'] }), deepgram: { script: [{ final: 'where is my order' }] } });
+    r.chat.failNext({ kind: 'unauthorized' });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    void call.sendAudio(await say('where is my order'));
+    const apology = await nextReply(call, greeting.endMs);
+    // The next turn is recognised offline (PocketSphinx, the fallback grammar) and answered by the intent brain.
+    void call.sendAudio(await say('where is my order'));
+    await nextReply(call, apology.endMs);
+    await call.hangup();
+
+    assert.equal(r.chat.requests.length, 1, 'a refused key is not retried, and the model is not asked again');
+    const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
+    assert.deepEqual(failures, [['llm', 'unauthorized', false]]);
+    assert.equal(r.journal.eventsOf(call.callSid, 'failover')[0]?.data.to, 'offline');
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.deepEqual(
+      turns.map((x) => [x.role, x.text]),
+      [
+        ['agent', GREETING],
+        ['caller', 'where is my order'],
+        ['agent', `${APOLOGY} We are open from nine to five.`],
+        ['caller', 'where is my order'],
+        ['agent', 'We are open from nine to five.'],
+      ],
+    );
+    assert.equal(r.deepgram.connections.length, 1);
+  });
+
+  it('a model slow to its first token times out, is retried once, then the caller is handed over (policy transfer)', async (t) => {
+    const r = await rig(t, {
+      script: () => ({ text: ['Too late.'] }),
+      chatDelays: { firstTokenDelayMs: 3000 },
+      agent: { onFailure: 'transfer', timeouts: { llmFirstTokenMs: 300 } },
+      deepgram: { script: [{ final: 'where is my order' }] },
+    });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    void call.sendAudio(await say('where is my order'));
+    await nextReply(call, greeting.endMs);
+    const report = await call.ended();
+    assert.equal(report.endedBy, 'bot');
+    assert.equal(r.chat.requests.length, 2);
+    for (const req of r.chat.requests) assert.equal(await req.outcome, 'client-closed');
+    const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
+    assert.deepEqual(failures, [
+      ['llm', 'timeout', true],
+      ['llm', 'timeout', false],
+    ]);
+    const end = r.journal.eventsOf(call.callSid, 'end')[0];
+    assert.equal(end?.data.reason, 'transfer');
+    assert.equal(r.journal.eventsOf(call.callSid, 'transfer')[0]?.data.detail, 'provider-failure:llm:timeout');
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.equal(turns.at(-1)?.text, `${APOLOGY} ${HANDOVER}`);
+  });
+
+  it('TTS drops mid-sentence: the next sentence follows, nothing is said twice', async (t) => {
+    const answer = ['Your order ships tomorrow morning. ', 'Anything else?'];
+    const r = await rig(t, { script: () => ({ text: answer }), deepgram: { script: [{ final: 'where is my order' }] } });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    r.tts.failNext({ kind: 'drop', afterBytes: 3200 }); // 200 ms of the first sentence
+    void call.sendAudio(await say('where is my order'));
+    const reply = await nextReply(call, greeting.endMs);
+    await call.hangup();
+    const heard = heardToneMs(call, reply.startMs, reply.endMs);
+    const expected = 200 + words('Anything else?') * MS_PER_WORD;
+    assert.ok(Math.abs(heard - expected) <= 3 * TICK, `heard ${heard} ms, expected ${expected}`);
+    const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
+    assert.deepEqual(failures, [['tts', 'connection-lost', true]]);
+    assert.equal(r.journal.eventsOf(call.callSid, 'failover').length, 0);
+    assert.equal(r.tts.requests.filter((q) => (q.body as { text: string }).text === 'Your order ships tomorrow morning.').length, 1, 'not synthesized again');
+  });
+
+  it('TTS fails twice in a reply: a 500 is retried, the retry fails too, then the apology and the offline brain', async (t) => {
+    const r = await rig(t, { script: () => ({ text: ['Your order ships tomorrow.'] }), deepgram: { script: [{ final: 'where is my order' }] } });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    r.tts.failNext({ kind: 'server', status: 500 });
+    r.tts.failNext({ kind: 'server', status: 503 });
+    void call.sendAudio(await say('where is my order'));
+    await nextReply(call, greeting.endMs);
+    await call.hangup();
+    const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
+    assert.deepEqual(failures, [
+      ['tts', 'server', true],
+      ['tts', 'server', false],
+    ]);
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.equal(turns.at(-1)?.text, `${APOLOGY} We are open from nine to five.`);
+  });
+
+  it('the STT stream drops: it is reopened and the next turn is transcribed; refused again, the offline recogniser takes over', async (t) => {
+    const r = await rig(t, {
+      script: () => ({ text: ['Your order ships tomorrow.'] }),
+      deepgram: { script: [{ final: 'where is my order' }] },
+    });
+    const call = await r.dial();
+    const greeting = await nextReply(call, 0);
+    (await r.deepgram.nextConnection()).drop();
+    const reopened = await r.deepgram.nextConnection();
+    void call.sendAudio(await say('where is my order'));
+    const answer = await nextReply(call, greeting.endMs);
+    assertHeard(call, answer, 'Your order ships tomorrow.');
+
+    // Dropped again, and the reopen is refused: no cloud STT any more.
+    r.deepgram.refuseNext(401, { times: 5 });
+    reopened.drop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    void call.sendAudio(await say('where is my order'));
+    await nextReply(call, answer.endMs);
+    await call.hangup();
+
+    const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
+    assert.deepEqual(failures, [
+      ['stt', 'connection-lost', true],
+      ['stt', 'connection-lost', true],
+      ['stt', 'unauthorized', false],
+    ]);
+    assert.equal(r.journal.eventsOf(call.callSid, 'failover')[0]?.data.to, 'offline');
+    const turns = r.journal.turns.get(call.callSid) ?? [];
+    assert.deepEqual(
+      turns.map((x) => [x.role, x.text]),
+      [
+        ['agent', GREETING],
+        ['caller', 'where is my order'],
+        ['agent', 'Your order ships tomorrow.'],
+        ['caller', 'where is my order'],
+        ['agent', 'We are open from nine to five.'],
+      ],
+    );
+  });
 });
