@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AGENTS_DIR, createBuiltinAgents } from '../../src/agent/builtin.js';
-import { missingVariables, variableRefs } from '../../src/agent/cloud-providers.js';
+import { DefinitionEnv, createLanguageModel, createStreamingStt, missingVariables, variableRefs } from '../../src/agent/cloud-providers.js';
 import type { CascadeDefinition } from '../../src/agent/definition-cloud.js';
 import { parseDefinition } from '../../src/agent/definition-loader.js';
 import { ConfigError } from '../../src/config/env.js';
 import { loadProviderConfig } from '../../src/config/providers.js';
+import { startFakeDeepgram } from '../fakes/deepgram.js';
+import { FakeOpenAIChat } from '../fakes/openai-chat.js';
 
 const OPENAI_KEY = 'sk-test-openai-0123456789';
 const ALL_KEYS = { OPENAI_API_KEY: OPENAI_KEY, DEEPGRAM_API_KEY: 'dg-test-0123456789', ELEVENLABS_API_KEY: 'el-test-0123456789' };
@@ -118,4 +120,38 @@ test('the variables a definition needs: keys and endpoints are required, tool va
   assert.deepEqual(missingVariables(def, loadProviderConfig({ OPENAI_API_KEY: 'k' })), ['DEEPGRAM_API_KEY', 'ELEVENLABS_API_KEY'], 'LLM_API_KEY falls back on OPENAI_API_KEY');
   const offline = parseDefinition(stringify({ ...parse(CASCADE), voice: { provider: 'flite' }, brain: { provider: 'llm', apiKeyEnv: null } }), 'agents/x.yaml') as CascadeDefinition;
   assert.deepEqual(missingVariables(offline, loadProviderConfig({})), ['DEEPGRAM_API_KEY'], 'an offline voice and a keyless LLM need no keys');
+});
+
+test('an Azure deployment: the whole chat URL from LLM_BASE_URL, the key in api-key', async () => {
+  const chat = new FakeOpenAIChat({ script: () => ({ text: ['Namaste.'] }) });
+  const server = await chat.start();
+  try {
+    const url = `${server.origin}/openai/deployments/gpt-4o-mini-prod/chat/completions?api-version=2024-10-21`;
+    const def = parseDefinition(stringify({ ...parse(CASCADE), brain: { provider: 'llm', apiKeyHeader: 'api-key', model: 'gpt-4o-mini-prod' } }), 'agents/azure.yaml') as CascadeDefinition;
+    const llm = createLanguageModel(def.brain, new DefinitionEnv(loadProviderConfig({ LLM_BASE_URL: url, LLM_API_KEY: chat.apiKey }), 'agents/azure.yaml'));
+    let text = '';
+    for await (const d of llm.chat({ messages: [{ role: 'user', content: 'Hello' }] })) if (d.type === 'text') text += d.text;
+    assert.equal(text, 'Namaste.');
+    const request = chat.requests[0];
+    assert.equal(request.path, '/openai/deployments/gpt-4o-mini-prod/chat/completions');
+    assert.equal(request.query['api-version'], '2024-10-21');
+    assert.equal(request.headers['api-key'], chat.apiKey);
+    assert.equal(request.headers.authorization, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
+test('stt.language overrides the agent language for recognition only (Deepgram multi for Hindi-English)', async () => {
+  const deepgram = await startFakeDeepgram();
+  try {
+    const def = parseDefinition(stringify({ ...parse(CASCADE), stt: { provider: 'deepgram', language: 'multi' } }), 'agents/multi.yaml') as CascadeDefinition;
+    const stt = createStreamingStt(def.stt, new DefinitionEnv(loadProviderConfig({ DEEPGRAM_API_KEY: 'test-key', DEEPGRAM_BASE_URL: deepgram.baseUrl }), 'agents/multi.yaml'));
+    const stream = await stt.open({ sampleRate: 8000, language: 'en-IN', onEvent: () => {} });
+    await stream.close();
+    assert.equal(deepgram.attempts[0].query.get('language'), 'multi');
+    assert.equal(deepgram.attempts[0].query.get('model'), 'nova-3');
+  } finally {
+    await deepgram.close();
+  }
 });
