@@ -149,3 +149,21 @@ test('marks that never come back time out, and the reply still finishes', async 
   assert.deepEqual(h.log, ['first-audio true', 'started', 'timeout 0', 'finished']);
   assert.equal(playback.cut(h.engine.playedMs()), 1, 'estimated from the playout position');
 });
+
+test('streamed sentences: added as they come, lengthened piece by piece, later from the position if playout ran dry', () => {
+  const ledger = new HeardLedger([], FRAME, 200);
+  assert.equal(ledger.add('One.'), 0);
+  ledger.grew(0, 1600, 1000); // starts at once: ends at 1200
+  ledger.grew(0, 1600, 1100); // still queued behind: 2 frames from the start
+  assert.equal(ledger.sentences[0].endMs, 1400);
+  ledger.grew(0, 800, 1600); // playout had run dry at 1400: this piece plays from 1600
+  assert.equal(ledger.sentences[0].endMs, 1800);
+  assert.equal(ledger.add('Two.'), 1);
+  ledger.grew(1, 1600, 1650); // queued behind the first sentence
+  assert.equal(ledger.sentences[1].endMs, 2000);
+  assert.equal(ledger.heardCount(1900, false), 1);
+  assert.equal(ledger.text(), 'One. Two.');
+  ledger.restart();
+  ledger.grew(1, 1600, 5000); // replayed: placed anew
+  assert.equal(ledger.sentences[1].endMs, 5200);
+});
