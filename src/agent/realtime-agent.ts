@@ -4,6 +4,7 @@
 // playout position). Tools run between responses; `end_call` / `transfer` end the call after the last line played.
 // Sessions are rotated before the provider's time limit (60 min since GA, 30 before) at a quiet moment, with the
 // conversation replayed as text; a refused or dropped session is reported through `onFailure`.
+import { BUILTIN_TOOL_SPECS } from './tools/builtin-tools.js';
 import { SpeechDetector } from '../audio/speech-detector.js';
 import type { VadSampleRate } from '../audio/vad.js';
 import { bytesPerMs, defaultFrameBytes } from '../exotel/frame-rules.js';
@@ -86,16 +87,6 @@ export interface RealtimeAgentOptions {
   onFailure?: (failure: RealtimeFailure, call: CallControl) => void;
 }
 
-const END_CALL_SPEC: ToolSpec = {
-  name: 'end_call',
-  description: 'End the phone call. Say goodbye first (or it will be said for you), then call this.',
-  parameters: { type: 'object', properties: { reason: { type: 'string', description: 'Why the call ends' } } },
-};
-const TRANSFER_SPEC: ToolSpec = {
-  name: 'transfer',
-  description: 'Hand the caller over to a human agent. Tell the caller you are transferring them, then call this.',
-  parameters: { type: 'object', properties: { reason: { type: 'string', description: 'Why the caller needs a human' } } },
-};
 const GOODBYE_INSTRUCTIONS = 'Say a short, friendly goodbye to the caller now. Do not call any tool.';
 const HANDOVER_INSTRUCTIONS = 'Tell the caller in one short sentence that you are transferring them to a colleague now. Do not call any tool.';
 const ROTATION_PREFIX_MS = 300;
@@ -232,8 +223,8 @@ class RealtimeBridge implements AgentSession {
     this.ring = new AudioRing(RING_MS * this.ringBytesPerMs);
     const builtins = o.builtins ?? {};
     const specs: ToolSpec[] = (o.tools ?? []).map((t) => t.spec);
-    if (builtins.endCall ?? true) specs.push(END_CALL_SPEC);
-    if (builtins.transfer ?? true) specs.push(TRANSFER_SPEC);
+    if (builtins.endCall ?? true) specs.push(BUILTIN_TOOL_SPECS.end_call);
+    if (builtins.transfer ?? true) specs.push(BUILTIN_TOOL_SPECS.transfer);
     this.tools = new Map((o.tools ?? []).map((t) => [t.spec.name, t]));
     const local = o.turnDetection === 'local';
     const transcriptionModel = o.transcriptionModel === undefined ? (this.protocol === 'ga' ? 'gpt-4o-mini-transcribe' : 'whisper-1') : o.transcriptionModel;

@@ -24,7 +24,7 @@ export async function serveCommand(): Promise<number> {
   const logger = createLogger(config.logLevel);
   let agents;
   try {
-    agents = createBuiltinAgents(config.defaultAgent);
+    agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message) });
     await prepareAgents(agents, [config.sampleRate]);
   } catch (err) {
     const known = err instanceof ConfigError || err instanceof AgentDefinitionError;
