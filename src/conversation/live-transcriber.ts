@@ -43,6 +43,12 @@ interface Segment {
   endMs: number;
 }
 
+/**
+ * Caller audio is sent in batches of this much: calls deliver 20 ms frames, and one socket write per frame is most of
+ * a busy gateway's send cost. Deepgram recommends 20-250 ms per message (github.com/orgs/deepgram/discussions/224);
+ * the delay this adds to a final transcript stays within the endpointing silence.
+ */
+const BATCH_MS = 60;
 /** Final segments kept for continuation turns. */
 const KEEP_SEGMENTS = 64;
 /** Audio kept while a provider without `connect` opens, in ms. */
@@ -65,9 +71,13 @@ export class LiveTranscriber {
   /** Audio written while a plain `open()` connects. */
   #pending: Int16Array[] | null = null;
   #pendingSamples = 0;
+  /** Audio waiting to fill a batch (reused: the stream copies what it is given). */
+  readonly #batch: Int16Array;
+  #batched = 0;
 
   constructor(options: LiveTranscriberOptions) {
     this.#o = options;
+    this.#batch = new Int16Array(Math.round((BATCH_MS * options.sampleRate) / 1000));
     this.#open();
   }
 
@@ -83,6 +93,21 @@ export class LiveTranscriber {
   write(pcm: Int16Array): void {
     if (this.#dead || this.#closed) return;
     this.#written += pcm.length;
+    const batch = this.#batch;
+    for (let at = 0; at < pcm.length; ) {
+      const n = Math.min(pcm.length - at, batch.length - this.#batched);
+      batch.set(pcm.subarray(at, at + n), this.#batched);
+      this.#batched += n;
+      at += n;
+      if (this.#batched === batch.length) this.#flush();
+    }
+  }
+
+  /** Sends what is batched. */
+  #flush(): void {
+    if (this.#batched === 0) return;
+    const pcm = this.#batch.subarray(0, this.#batched);
+    this.#batched = 0;
     if (this.#pending) {
       if (this.#pendingSamples < (OPEN_BUFFER_MS * this.#o.sampleRate) / 1000) {
         this.#pending.push(pcm.slice());
@@ -102,6 +127,7 @@ export class LiveTranscriber {
     let complete = true;
     const settled = this.#interim === null && this.#finals.some((f) => f.endMs > fromMs);
     if (!settled && !this.#dead && this.#stream) {
+      this.#flush();
       complete = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           this.#finalWaiters = this.#finalWaiters.filter((w) => w !== done);
