@@ -57,7 +57,10 @@ async function startGateway(withRecords: boolean): Promise<number> {
   const logger = createLogger('warn');
   let journal: RecordJournal | undefined;
   if (withRecords) {
-    store = openSqliteCallStore({ dataDir: mkdtempSync(join(tmpdir(), 'exovoice-bench-')) });
+    store = openSqliteCallStore({
+      dataDir: mkdtempSync(join(tmpdir(), 'exovoice-bench-')),
+      ...(process.env.BENCH_CHECKPOINT_MS ? { checkpointIntervalMs: Number(process.env.BENCH_CHECKPOINT_MS) } : {}),
+    });
     journal = new RecordJournal(store, logger);
   }
   const gateway = await buildGateway({ config, logger, agents: createBuiltinAgents('echo'), store, journal });

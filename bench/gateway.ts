@@ -215,8 +215,8 @@ const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 const cycle = await buildCycle();
 const result: Record<string, unknown> = { calls: CALLS, seconds: SECONDS, inboundFrameMs: FRAME_MS, sampleRate: RATE };
-if (values.only !== 'gateway') result.bare = await runPhase('bare', cycle);
-if (values.only !== 'bare') result.gateway = await runPhase('gateway', cycle);
+if (values.only !== 'gateway' && values.only !== 'records') result.bare = await runPhase('bare', cycle);
+if (values.only !== 'bare' && values.only !== 'records') result.gateway = await runPhase('gateway', cycle);
 if (values.records) result.gatewayWithRecords = await runPhase('gateway+records', cycle);
 if (result.bare && result.gateway) {
   result.cpuRatioGatewayOverBare = round(

@@ -60,7 +60,7 @@ export interface CallControl {
    */
   observeLatency(stage: string, ms: number): void;
   /** Counts a cloud provider failure (`exovoice_provider_failures_total{provider,code}`). */
-  countProviderFailure?(provider: string, code: string): void;
+  countProviderFailure(provider: string, code: string): void;
 }
 
 export interface TranscriptTurnInput {

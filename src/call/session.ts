@@ -326,6 +326,7 @@ export class CallSession implements LiveSession {
       record: (type, data) => this.record(type, data),
       addTurn: (turn) => this.deps.journal?.addTurn(this.callId, turn) ?? -1,
       updateTurn: (seq, patch) => this.deps.journal?.updateTurn(this.callId, seq, patch),
+      countProviderFailure: (provider, code) => this.deps.metrics.providerFailures.inc({ provider, code }),
       observeLatency: (stage, ms) => {
         if (Number.isFinite(ms) && ms >= 0) this.deps.metrics.turnLatency.observe({ stage }, ms / 1000);
       },

@@ -35,6 +35,6 @@ export function failureReport(provider: string, stage: ProviderStage, err: unkno
 /** On the call's timeline and in the failure counter. */
 export function recordProviderFailure(call: CallControl, report: ProviderFailureReport): void {
   call.record('provider-failure', { ...report });
-  call.countProviderFailure?.(report.provider, report.code);
+  call.countProviderFailure(report.provider, report.code);
   call.log.warn({ provider: report.provider, stage: report.stage, code: report.code, retrying: report.retrying }, 'provider failure');
 }
