@@ -6,7 +6,7 @@
 //
 // When a provider fails for good the caller hears a cached apology in an offline voice (flite), then
 // the offline intent brain carries on (with PocketSphinx) or the caller is handed over.
-import { loadVadRuntime, type VadMode, type VadRuntime } from '../audio/vad.js';
+import type { VadMode } from '../audio/vad.js';
 import type { Scheduler } from '../call/scheduler.js';
 import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
 import type { TurnTakingConfig } from '../conversation/turn-taking.js';
@@ -15,6 +15,7 @@ import type { CompiledGrammar, LanguageModel, SpeechToText, StreamingSpeechToTex
 import { LlmBrain } from './brain/llm-brain.js';
 import type { Brain } from './brain/types.js';
 import type { PreparedAgent } from './conversational.js';
+import { AgentPreparation, type Prepared } from './preparation.js';
 import type { AgentTool } from './tools/types.js';
 import type { AgentSession, CallControl } from './types.js';
 
@@ -112,11 +113,6 @@ export function createCascadeAgent(options: CascadeAgentOptions): PreparedAgent 
   return new CascadeAgent(options);
 }
 
-interface Ready {
-  vad: VadRuntime;
-  grammars: ReadonlyMap<string, CompiledGrammar>;
-}
-
 class CascadeAgent implements PreparedAgent {
   readonly name: string;
   readonly brain: LlmBrain;
@@ -126,10 +122,10 @@ class CascadeAgent implements PreparedAgent {
   readonly #settings: ConversationSettings;
   readonly #apology: string;
   readonly #handover: string;
-  #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
-  #ready: Ready | undefined;
-  readonly #rates = new Map<number, Promise<void>>();
-  readonly #warmRates = new Set<number>();
+  readonly #preparation = new AgentPreparation(
+    () => this.#compile(),
+    (rate) => this.#warm(rate),
+  );
 
   constructor(options: CascadeAgentOptions) {
     this.#o = options;
@@ -179,19 +175,15 @@ class CascadeAgent implements PreparedAgent {
     };
   }
 
-  async prepare(sampleRates: readonly number[]): Promise<void> {
-    this.#grammars ??= this.#compile();
-    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warm(r))]);
-    this.#ready = { grammars, vad };
+  prepare(sampleRates: readonly number[]): Promise<void> {
+    return this.#preparation.prepare(sampleRates);
   }
 
   start(call: CallControl): AgentSession | Promise<AgentSession> {
-    const rate = call.info.sampleRate;
-    if (this.#ready && this.#warmRates.has(rate)) return this.#open(call, this.#ready);
-    return this.prepare([rate]).then(() => this.#open(call, this.#ready!));
+    return this.#preparation.open(call.info.sampleRate, (ready) => this.#open(call, ready));
   }
 
-  #open(call: CallControl, ready: Ready): AgentSession {
+  #open(call: CallControl, ready: Prepared): AgentSession {
     const o = this.#o;
     const fb = o.fallback;
     const offline =
@@ -221,28 +213,21 @@ class CascadeAgent implements PreparedAgent {
    * are what the caller hears when the cloud is down. The cloud voice's fixed lines (greeting, ...)
    * are cached when the provider answers; if it does not, they are synthesized per call.
    */
-  #warm(rate: number): Promise<void> {
-    let pending = this.#rates.get(rate);
-    if (!pending) {
-      const fb = this.#o.fallback;
-      const offline = fb
-        ? [this.#apology, this.#handover, ...(fb.brain?.fixedReplies().map((r) => r.text) ?? [])].map((text) => ({ text, voice: fb.voice }))
-        : [];
-      const cloud = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: this.#voice }));
-      pending = Promise.all([
+  async #warm(rate: number): Promise<void> {
+    const fb = this.#o.fallback;
+    const offline = fb
+      ? [this.#apology, this.#handover, ...(fb.brain?.fixedReplies().map((r) => r.text) ?? [])].map((text) => ({ text, voice: fb.voice }))
+      : [];
+    const cloud = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: this.#voice }));
+    try {
+      await Promise.all([
         this.#voices.warm(offline, rate),
         this.#voices.warm(cloud, rate).catch(() => {
           // Counted when calls hit it: the greeting is synthesized live and its failure handled there.
         }),
-      ]).then(
-        () => void this.#warmRates.add(rate),
-        (err: unknown) => {
-          this.#rates.delete(rate);
-          throw new Error(`cascade agent ${this.name}: cannot synthesize the offline prompts: ${(err as Error).message}`);
-        },
-      );
-      this.#rates.set(rate, pending);
+      ]);
+    } catch (err) {
+      throw new Error(`cascade agent ${this.name}: cannot synthesize the offline prompts: ${(err as Error).message}`);
     }
-    return pending;
   }
 }

@@ -1,6 +1,5 @@
 // An agent built from a definition file: the conversation engine with the offline intent brain,
 // offline speech engines, and the definition's turn-taking, prompts and limits.
-import { loadVadRuntime, type VadRuntime } from '../audio/vad.js';
 import type { Scheduler } from '../call/scheduler.js';
 import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
 import type { TurnTakingConfig } from '../conversation/turn-taking.js';
@@ -10,6 +9,7 @@ import { IntentBrain } from './brain/intent-brain.js';
 import type { SpeechProviders } from './conversational-providers.js';
 import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from './definition.js';
 import { AgentDefinitionError } from './definition-loader.js';
+import { AgentPreparation, type Prepared } from './preparation.js';
 import type { Agent, AgentSession, CallControl } from './types.js';
 
 /** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
@@ -64,11 +64,6 @@ export interface PreparedAgent extends Agent {
   prepare(sampleRates: readonly number[]): Promise<void>;
 }
 
-interface Ready {
-  grammars: ReadonlyMap<string, CompiledGrammar>;
-  vad: VadRuntime;
-}
-
 export class ConversationalAgent implements PreparedAgent {
   readonly name: string;
   readonly definition: AgentDefinition;
@@ -78,10 +73,10 @@ export class ConversationalAgent implements PreparedAgent {
   readonly #stt: SpeechToText;
   readonly #voices: VoiceBank;
   readonly #scheduler: Scheduler | undefined;
-  #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
-  #ready: Ready | undefined;
-  readonly #rates = new Map<number, Promise<void>>();
-  readonly #warmRates = new Set<number>();
+  readonly #preparation = new AgentPreparation(
+    () => this.#compile(),
+    (rate) => this.#warm(rate),
+  );
 
   constructor(definition: AgentDefinition, options: ConversationalAgentOptions) {
     this.definition = definition;
@@ -94,20 +89,15 @@ export class ConversationalAgent implements PreparedAgent {
     this.#scheduler = options.scheduler;
   }
 
-  async prepare(sampleRates: readonly number[]): Promise<void> {
-    this.#grammars ??= this.#compile();
-    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warm(r))]);
-    this.#ready = { grammars, vad };
+  prepare(sampleRates: readonly number[]): Promise<void> {
+    return this.#preparation.prepare(sampleRates);
   }
 
   start(call: CallControl): AgentSession | Promise<AgentSession> {
-    const rate = call.info.sampleRate;
-    // Prepared: open at once, so the cached greeting's first frame leaves within milliseconds.
-    if (this.#ready && this.#warmRates.has(rate)) return this.#open(call, this.#ready);
-    return this.prepare([rate]).then(() => this.#open(call, this.#ready!));
+    return this.#preparation.open(call.info.sampleRate, (ready) => this.#open(call, ready));
   }
 
-  #open(call: CallControl, ready: Ready): AgentSession {
+  #open(call: CallControl, ready: Prepared): AgentSession {
     return new Conversation({
       call,
       brain: this.brain.startSession(),
@@ -132,19 +122,12 @@ export class ConversationalAgent implements PreparedAgent {
     return out;
   }
 
-  #warm(rate: number): Promise<void> {
-    let pending = this.#rates.get(rate);
-    if (!pending) {
-      const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
-      pending = this.#voices.warm(texts, rate).then(
-        () => void this.#warmRates.add(rate),
-        (err) => {
-          this.#rates.delete(rate);
-          throw new AgentDefinitionError(this.#file, [`voice: cannot synthesize the agent's prompts: ${(err as Error).message}`]);
-        },
-      );
-      this.#rates.set(rate, pending);
+  async #warm(rate: number): Promise<void> {
+    const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
+    try {
+      await this.#voices.warm(texts, rate);
+    } catch (err) {
+      throw new AgentDefinitionError(this.#file, [`voice: cannot synthesize the agent's prompts: ${(err as Error).message}`]);
     }
-    return pending;
   }
 }

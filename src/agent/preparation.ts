@@ -1,0 +1,54 @@
+import { loadVadRuntime, type VadRuntime } from '../audio/vad.js';
+import type { CompiledGrammar } from '../providers/types.js';
+
+/** What a conversation needs before its first call: grammars compiled, the shared VAD loaded. */
+export interface Prepared {
+  grammars: ReadonlyMap<string, CompiledGrammar>;
+  vad: VadRuntime;
+}
+
+/**
+ * The start-up work of an agent built on the conversation engine: compile its grammars once, and cache its
+ * fixed prompts once per call rate. A call at a prepared rate opens at once, so the cached greeting's first
+ * frame leaves within milliseconds; any other call waits for its rate to be prepared.
+ */
+export class AgentPreparation {
+  readonly #compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>;
+  readonly #warm: (rate: number) => Promise<void>;
+  #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
+  #ready: Prepared | undefined;
+  readonly #rates = new Map<number, Promise<void>>();
+  readonly #warmRates = new Set<number>();
+
+  constructor(compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>, warm: (rate: number) => Promise<void>) {
+    this.#compile = compile;
+    this.#warm = warm;
+  }
+
+  async prepare(sampleRates: readonly number[]): Promise<void> {
+    this.#grammars ??= this.#compile();
+    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warmOnce(r))]);
+    this.#ready = { grammars, vad };
+  }
+
+  /** Runs `open` now when `rate` is prepared, else once it is. */
+  open<T>(rate: number, open: (ready: Prepared) => T): T | Promise<T> {
+    if (this.#ready && this.#warmRates.has(rate)) return open(this.#ready);
+    return this.prepare([rate]).then(() => open(this.#ready!));
+  }
+
+  #warmOnce(rate: number): Promise<void> {
+    let pending = this.#rates.get(rate);
+    if (!pending) {
+      pending = this.#warm(rate).then(
+        () => void this.#warmRates.add(rate),
+        (err: unknown) => {
+          this.#rates.delete(rate); // a later call may try again
+          throw err;
+        },
+      );
+      this.#rates.set(rate, pending);
+    }
+    return pending;
+  }
+}
