@@ -25,7 +25,8 @@ export async function serveCommand(): Promise<number> {
   let agents;
   try {
     agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message) });
-    await prepareAgents(agents, [config.sampleRate]);
+    // The configured rate, and 8 kHz for static applet URLs that name no rate; others are prepared on first use.
+    await prepareAgents(agents, [...new Set([8000, config.sampleRate])]);
   } catch (err) {
     const known = err instanceof ConfigError || err instanceof AgentDefinitionError;
     console.error(`exovoice: ${known ? '' : 'agents failed to start: '}${(err as Error).message}`);
