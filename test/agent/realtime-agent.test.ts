@@ -9,6 +9,7 @@ import { MemoryJournal } from '../helpers/call-journal.js';
 import { startGateway } from '../helpers/gateway.js';
 import { concat, silence, synthesize } from '../helpers/speech.js';
 import { startFakeRealtime, type FakeRealtimeOptions, type FakeRealtimeServer } from '../fakes/openai-realtime.js';
+import { heardToneMs, nextReply } from '../helpers/heard-audio.js';
 
 const MS_PER_CHAR = 40;
 const TICK = 20;
@@ -64,26 +65,6 @@ async function rig(t: TestContext, fakeOptions: Omit<FakeRealtimeOptions, 'apiKe
       return call;
     },
   };
-}
-
-/** The next bot reply the caller hears after `afterMs`: playout start to the end of the reply. */
-async function nextReply(call: SimulatedCall, afterMs: number): Promise<{ startMs: number; endMs: number }> {
-  const started = await call.waitFor('playoutStarted', { predicate: (e) => e.atMs >= afterMs, timeoutMs: 15_000 });
-  const idle = await call.waitFor('playoutIdle', { predicate: (e) => e.atMs > started.atMs && e.endOfReply, timeoutMs: 20_000 });
-  return { startMs: started.atMs, endMs: idle.atMs };
-}
-
-/** Ms of tone the caller heard in [fromMs, toMs): 20 ms ticks of the playout with energy. */
-function heardToneMs(call: SimulatedCall, fromMs: number, toMs: number): number {
-  const { playedAudio, sampleRate } = call.report();
-  const tick = (sampleRate * TICK) / 1000;
-  let ms = 0;
-  for (let k = Math.floor(fromMs / TICK); k < Math.ceil(toMs / TICK); k++) {
-    let e = 0;
-    for (let i = k * tick; i < (k + 1) * tick && i < playedAudio.length; i++) e += playedAudio[i] * playedAudio[i];
-    if (Math.sqrt(e / tick) > 1000) ms += TICK;
-  }
-  return ms;
 }
 
 function events(journal: MemoryJournal, call: SimulatedCall, type: string) {

@@ -18,6 +18,7 @@ import { FakeOpenAIChat, type ReplyScript } from '../fakes/openai-chat.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { startGateway } from '../helpers/gateway.js';
 import { concat, silence, speechBounds, synthesize } from '../helpers/speech.js';
+import { heardToneMs, nextReply } from '../helpers/heard-audio.js';
 
 const RATE = 8000;
 const MS_PER_WORD = 150;
@@ -110,26 +111,6 @@ async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
       return call;
     },
   };
-}
-
-/** The next reply the caller hears after `afterMs`: playout start to the end of that reply. */
-async function nextReply(call: SimulatedCall, afterMs: number): Promise<{ startMs: number; endMs: number }> {
-  const started = await call.waitFor('playoutStarted', { predicate: (e) => e.atMs >= afterMs, timeoutMs: 15_000 });
-  const idle = await call.waitFor('playoutIdle', { predicate: (e) => e.atMs > started.atMs && e.endOfReply, timeoutMs: 20_000 });
-  return { startMs: started.atMs, endMs: idle.atMs };
-}
-
-/** Ms of tone the caller heard in [fromMs, toMs): 20 ms ticks of the playout with energy. */
-function heardToneMs(call: SimulatedCall, fromMs: number, toMs: number): number {
-  const { playedAudio, sampleRate } = call.report();
-  const tick = (sampleRate * TICK) / 1000;
-  let ms = 0;
-  for (let k = Math.floor(fromMs / TICK); k < Math.ceil(toMs / TICK); k++) {
-    let e = 0;
-    for (let i = k * tick; i < (k + 1) * tick && i < playedAudio.length; i++) e += playedAudio[i] * playedAudio[i];
-    if (Math.sqrt(e / tick) > 1000) ms += TICK;
-  }
-  return ms;
 }
 
 function words(text: string): number {
