@@ -347,17 +347,24 @@ class RealtimeBridge implements AgentSession {
     for (const h of entries) if (h.text) conn.createItem(textItem(h.role, h.text, this.protocol));
   }
 
+  /** A new session with the conversation so far replayed into it; undefined when the call ended meanwhile. */
+  private async openReplayed(): Promise<Slot | undefined> {
+    const slot: Slot = { conn: undefined };
+    const conn = await this.connectWithRetry(slot);
+    if (this.closed) {
+      void conn.close();
+      return undefined;
+    }
+    this.replay(conn, 0);
+    return slot;
+  }
+
   private async prepareStandby(): Promise<void> {
     if (this.closed || this.preparing || this.standby) return;
     this.preparing = true;
-    const slot: Slot = { conn: undefined };
     try {
-      const conn = await this.connectWithRetry(slot);
-      if (this.closed) {
-        void conn.close();
-        return;
-      }
-      this.replay(conn, 0);
+      const slot = await this.openReplayed();
+      if (!slot) return;
       this.standby = { slot, replayed: this.history.length };
       this.call.record('realtime.standby-ready', { replayed: this.history.length });
       this.quietTimer = setInterval(() => this.switchIfQuiet(), QUIET_POLL_MS);
@@ -440,14 +447,9 @@ class RealtimeBridge implements AgentSession {
     this.active = undefined;
     this.fail(error, 'mid-call', reconnect, duringReply);
     if (!reconnect) return;
-    const slot: Slot = { conn: undefined };
     try {
-      const conn = await this.connectWithRetry(slot);
-      if (this.closed) {
-        void conn.close();
-        return;
-      }
-      this.replay(conn, 0);
+      const slot = await this.openReplayed();
+      if (!slot) return;
       this.activate(slot, RING_MS);
       this.call.record('realtime.reconnected', { replayed: this.history.length });
       // The caller was waiting for an answer: let the model pick the conversation up.
