@@ -4,9 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { pcm16ToAlaw, pcm16ToUlaw } from '../../src/audio/g711.js';
 import {
   StallGate,
-  newRecord,
+  readJsonRequest,
   pcm16le,
-  readBody,
   sendJson,
   speechSignal,
   streamAudio,
@@ -120,15 +119,7 @@ export class FakeElevenLabs {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#baseUrl);
-    const raw = await readBody(req);
-    let json: unknown;
-    let parsed = true;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      parsed = false;
-    }
-    const record = newRecord(req, url, parsed ? json : raw, 'xi-api-key');
+    const { json, parsed, record } = await readJsonRequest(req, url, 'xi-api-key');
     this.requests.push(record);
 
     const match = PATH.exec(url.pathname);

@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
   StallGate,
-  newRecord,
+  readJsonRequest,
   pcm16le,
-  readBody,
   sendJson,
   speechSignal,
   streamAudio,
@@ -99,15 +98,7 @@ export class FakeOpenAiSpeech {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#origin);
-    const raw = await readBody(req);
-    let json: unknown;
-    let parsed = true;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      parsed = false;
-    }
-    const record = newRecord(req, url, parsed ? json : raw, 'authorization');
+    const { json, parsed, record } = await readJsonRequest(req, url, 'authorization');
     this.requests.push(record);
     const fail = (status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}) =>
       sendJson(res, record, status, { error: { message, type, param, code } }, headers);

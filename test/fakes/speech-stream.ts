@@ -105,6 +105,21 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The request's body parsed as JSON (`parsed: false` when it is not), and its record. */
+export async function readJsonRequest(
+  req: IncomingMessage,
+  url: URL,
+  authHeader: string,
+): Promise<{ json: unknown; parsed: boolean; record: SpeechRequestRecord }> {
+  const raw = await readBody(req);
+  try {
+    const json: unknown = raw === '' ? undefined : JSON.parse(raw);
+    return { json, parsed: true, record: newRecord(req, url, json, authHeader) };
+  } catch {
+    return { json: undefined, parsed: false, record: newRecord(req, url, raw, authHeader) };
+  }
+}
+
 export function sendJson(res: ServerResponse, record: SpeechRequestRecord, status: number, body: unknown, headers: Record<string, string> = {}): void {
   record.status = status;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
