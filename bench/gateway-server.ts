@@ -6,7 +6,7 @@
  */
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createBuiltinAgents } from '../src/agent/builtin.js';
+import { createBuiltinAgents } from '../src/agent/assembly/build-catalog.js';
 import { CallSession } from '../src/call/session.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildGateway } from '../src/http/server.js';

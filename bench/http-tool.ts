@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createHttpTool } from '../src/agent/tools/http-tool.js';
 import { validateJson, type JsonSchema } from '../src/agent/tools/json-schema.js';
 import type { ToolContext } from '../src/agent/tools/types.js';
-import type { CallControl } from '../src/agent/types.js';
+import type { CallControl } from '../src/conversation/call-contract.js';
 
 const RUNS = Number(process.env.RUNS ?? 500);
 const ANSWER = JSON.stringify({ order_id: '12345', status: 'shipped', eta: 'tomorrow', items: Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${i}`, qty: 1 })) });

@@ -4,11 +4,11 @@
  *   argv[2]: JSON { deepgram: {baseUrl, apiKey}, chat: {baseUrl, apiKey}, tts: {baseUrl, apiKey, voice}, greeting }
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createCascadeAgent } from '../src/agent/cascade-agent.js';
+import { createCascadeAgent } from '../src/agent/kinds/cascade.js';
 import type { CallJournal } from '../src/call/session.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildGateway } from '../src/http/server.js';
-import { AgentCatalog } from '../src/agent/catalog.js';
+import { AgentCatalog } from '../src/agent/assembly/catalog.js';
 import { createLogger } from '../src/observability/logger.js';
 import { OpenAICompatibleLanguageModel } from '../src/providers/llm/openai-compatible.js';
 import { DeepgramSpeechToText } from '../src/providers/stt/deepgram.js';

@@ -4,13 +4,13 @@
  *   - stopToFirstFrameMs: the fake's speech_stopped -> the simulator receives the first bot media frame;
  *   - bridgeAddedMs: that minus the fake's configured time to first delta (what the bridge + gateway add);
  *   - deltaToFrameMs: the fake sends the first audio delta -> the simulator has the first frame (the output path:
- *     ws, decode, the one-frame start buffer, the outbound engine, the Exotel socket).
+ *     ws, decode, the one-frame start buffer, the media pacer, the Exotel socket).
  * Plus per-frame CPU of the audio conversions. Prints JSON.
  *
  *   npm run bench:realtime -- --turns 6 --delay 300
  */
 import { parseArgs } from 'node:util';
-import { createRealtimeAgent } from '../src/agent/realtime-agent.js';
+import { createRealtimeAgent } from '../src/agent/kinds/realtime.js';
 import { RealtimeAudioDecoder, RealtimeAudioEncoder, chooseRealtimeFormat } from '../src/providers/realtime/realtime-audio.js';
 import { SimulatedCall } from '../src/sim/index.js';
 import { startFakeRealtime } from '../test/fakes/openai-realtime.js';

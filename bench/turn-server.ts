@@ -2,7 +2,7 @@
  * Server process for bench/turn.ts: the real gateway with the shipped agents (front-desk default), TTS and STT
  * pools of the given size. Reports its CPU, memory and the engine's own latency stages over IPC.
  */
-import { createBuiltinAgents, prepareAgents } from '../src/agent/builtin.js';
+import { createBuiltinAgents, prepareAgents } from '../src/agent/assembly/build-catalog.js';
 import type { CallJournal } from '../src/call/session.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildGateway } from '../src/http/server.js';

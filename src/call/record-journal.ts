@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EndReason as SessionEndReason, TranscriptTurnInput } from '../agent/types.js';
+import type { EndReason as SessionEndReason, TranscriptTurnInput } from '../conversation/call-contract.js';
 import type { CallStore, EndReason, NewCall } from '../store/call-store.js';
 import type { CallDetails } from './call-details.js';
 import type { CallJournal } from './session.js';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, AgentSession, CallControl, CallInfo, EndReason, TranscriptTurnInput } from '../agent/types.js';
-import { createParseScratch, parseInbound, type InboundMessage, type ParseScratch } from '../exotel/inbound.js';
-import { createOutboundEncoder } from '../exotel/outbound.js';
+import type { Agent, AgentSession, CallControl, CallInfo, EndReason, TranscriptTurnInput } from '../conversation/call-contract.js';
+import { createParseScratch, parseInbound, type InboundMessage, type ParseScratch } from '../exotel/incoming-messages.js';
+import { createMessageEncoder } from '../exotel/outgoing-messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CallDetails } from './call-details.js';
-import { OutboundEngine } from './outbound-engine.js';
-import type { Scheduler } from './scheduler.js';
+import { MediaPacer } from './media-pacer.js';
+import type { Scheduler } from '../clock/scheduler.js';
 import type { LiveSession, SessionRegistry, SessionSnapshot } from './session-registry.js';
 
 /** The part of a WebSocket a session needs (ws's WebSocket satisfies it). */
@@ -74,7 +74,7 @@ const OPEN = 1;
 const BACKLOG_LIMIT = 250;
 
 /**
- * One media WebSocket: decodes Exotel's messages, owns the outbound engine, hands audio, DTMF and marks to the
+ * One media WebSocket: decodes Exotel's messages, owns the media pacer, hands audio, DTMF and marks to the
  * agent, and ends exactly once whatever ends the call. Failures stay inside the call.
  */
 export class CallSession implements LiveSession {
@@ -88,7 +88,7 @@ export class CallSession implements LiveSession {
   endReason?: EndReason;
 
   private readonly scratch: ParseScratch = createParseScratch();
-  private engine?: OutboundEngine;
+  private engine?: MediaPacer;
   private agentSession?: AgentSession;
   /** Messages that arrived while the agent was still starting; replayed in order. */
   private backlog: InboundMessage[] | undefined;
@@ -177,7 +177,7 @@ export class CallSession implements LiveSession {
     };
   }
 
-  get outboundStats() {
+  get mediaStats() {
     return this.engine?.stats;
   }
 
@@ -265,8 +265,8 @@ export class CallSession implements LiveSession {
       agent: agent.name,
       customParameters,
     });
-    const encoder = createOutboundEncoder(start?.streamSid);
-    this.engine = new OutboundEngine({
+    const encoder = createMessageEncoder(start?.streamSid);
+    this.engine = new MediaPacer({
       sampleRate,
       encoder,
       scheduler: this.deps.scheduler,

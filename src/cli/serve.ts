@@ -1,5 +1,5 @@
-import { createBuiltinAgents, prepareAgents } from '../agent/builtin.js';
-import { AgentDefinitionError } from '../agent/definition-loader.js';
+import { createBuiltinAgents, prepareAgents } from '../agent/assembly/build-catalog.js';
+import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
 import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';

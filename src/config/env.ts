@@ -90,8 +90,8 @@ export interface Config {
   dataDir: string;
   drainTimeoutMs: number;
   logLevel: string;
-  /** How far ahead of real time the outbound engine keeps Exotel's playout buffer. */
-  outboundLeadMs: number;
+  /** How far ahead of real time the media pacer keeps Exotel's playout buffer. */
+  playoutLeadMs: number;
   markTimeoutMs: number;
   /** Protects the admin API; without it the admin API answers loopback only. */
   apiKey?: string;
@@ -146,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
-    outboundLeadMs: e.OUTBOUND_LEAD_MS,
+    playoutLeadMs: e.OUTBOUND_LEAD_MS,
     markTimeoutMs: e.MARK_TIMEOUT_MS,
     apiKey: e.API_KEY,
     callbackSecret:

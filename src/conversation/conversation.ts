@@ -15,12 +15,12 @@
 // reply where the caller stopped hearing it; a false interruption resumes it from the first unheard
 // sentence; idle prompts, the call-length limit, keypad input, hang-up and transfer. Every caller and
 // agent turn goes to the transcript, and each reply's latency stages to the call's timeline.
-import type { CallControl, AgentSession, EndReason } from '../agent/types.js';
-import type { BrainInput, BrainOutput, BrainReply, BrainSession, ConversationEntry, ReplyAction, StreamedReply } from '../agent/brain/types.js';
+import type { CallControl, AgentSession, EndReason } from './call-contract.js';
+import type { BrainInput, BrainOutput, BrainReply, BrainSession, ConversationEntry, ReplyAction, StreamedReply } from './brain.js';
 import { GapFiller, feedSilence } from '../audio/gap-filler.js';
 import { SpeechDetector, type FrameActivity } from '../audio/speech-detector.js';
 import type { VadMode, VadRuntime, VadSampleRate } from '../audio/vad.js';
-import { realScheduler, type Scheduler, type TimerHandle } from '../call/scheduler.js';
+import { realScheduler, type Scheduler, type TimerHandle } from '../clock/scheduler.js';
 import { defaultFrameBytes } from '../exotel/frame-rules.js';
 import { isRetryable } from '../providers/errors.js';
 import { SentenceChunker } from '../providers/llm/sentence-chunker.js';

@@ -1,7 +1,7 @@
 // Which sentences of a reply the caller actually heard. Each sentence is followed by a mark, so an
 // echoed mark proves the sentence played. Where marks do not come back (a platform that drops
 // them), the ledger estimates from the playout position instead: a sentence counts as heard once
-// the position passed its end, computed from the audio durations as the outbound engine frames them.
+// the position passed its end, computed from the audio durations as the media pacer frames them.
 
 export interface LedgerSentence {
   readonly text: string;
@@ -20,7 +20,7 @@ export class HeardLedger {
   readonly #startMs: number[] = [];
   readonly #samples: number[] = [];
 
-  /** `frameSamples`/`frameMs`: the outbound frame, since each sentence's tail is padded to whole frames. */
+  /** `frameSamples`/`frameMs`: the outgoing frame, since each sentence's tail is padded to whole frames. */
   constructor(texts: readonly string[], frameSamples: number, frameMs: number) {
     this.sentences = texts.map((text) => ({ text, echoed: false, endMs: null }));
     this.#frameSamples = frameSamples;

@@ -1,7 +1,7 @@
 // Plays one reply sentence by sentence: each sentence's audio is handed to the call as soon as it
 // is synthesized (the next one synthesizes meanwhile), followed by a mark, so the ledger knows what
 // the caller heard. Can be cut (barge-in) and restarted from the first unheard sentence.
-import type { MarkResult } from '../call/outbound-engine.js';
+import type { MarkResult } from './call-contract.js';
 import { HeardLedger } from './heard-ledger.js';
 
 /** The part of CallControl playback needs. */
@@ -33,7 +33,7 @@ export interface PlaybackOptions {
   sentences: readonly string[];
   /** Sentence audio: cached (sync) or synthesized. */
   audio(sentence: string, signal: AbortSignal): Int16Array | Promise<Int16Array>;
-  /** Outbound frame size, for the ledger's estimate. */
+  /** Outgoing frame size, for the ledger's estimate. */
   frameSamples: number;
   frameMs: number;
   /** Whether this call's marks come back (decides between proof and estimate). */

@@ -1,6 +1,6 @@
 // Cloud provider failures during a call: what is recorded for each one (retried or not), and the
 // error a stage throws once it has given up, so the conversation can apologise and fall back.
-import type { CallControl } from '../agent/types.js';
+import type { CallControl } from './call-contract.js';
 import { ProviderError } from '../providers/errors.js';
 
 export type ProviderStage = 'stt' | 'llm' | 'tts' | 'tool';

@@ -12,7 +12,7 @@ export function bytesPerMs(sampleRate: number): number {
   return (sampleRate * 2) / 1000;
 }
 
-/** The smallest legal outbound frame at this rate: 3200 B at 8 and 16 kHz, 4800 B at 24 kHz. */
+/** The smallest legal outgoing frame at this rate: 3200 B at 8 and 16 kHz, 4800 B at 24 kHz. */
 export function defaultFrameBytes(sampleRate: number): number {
   const for100ms = Math.ceil((MIN_FRAME_MS * bytesPerMs(sampleRate)) / FRAME_ALIGN_BYTES) * FRAME_ALIGN_BYTES;
   return Math.max(MIN_FRAME_BYTES, for100ms);

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { safeEqual } from './call-token.js';
+import { safeEqual } from '../exotel/call-token.js';
 
 function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');

@@ -2,14 +2,14 @@ import websocket from '@fastify/websocket';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { AgentCatalog } from '../agent/catalog.js';
+import type { AgentCatalog } from '../agent/assembly/catalog.js';
 import { MemoryCallDetailsStore, type CallDetailsStore } from '../call/call-details.js';
-import { realScheduler, type Scheduler } from '../call/scheduler.js';
+import { realScheduler, type Scheduler } from '../clock/scheduler.js';
 import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
-import { MAX_MESSAGE_BYTES } from '../exotel/inbound.js';
+import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
 import { callRecordRoutes } from './routes/call-records.js';
@@ -77,7 +77,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
     options: {
       ...DEFAULT_SESSION_OPTIONS,
       defaultSampleRate: 8000,
-      leadMs: config.outboundLeadMs,
+      leadMs: config.playoutLeadMs,
       markTimeoutMs: config.markTimeoutMs,
       ...parts.session,
     },

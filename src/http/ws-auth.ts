@@ -1,4 +1,4 @@
-import { safeEqual, verifyCallToken } from './call-token.js';
+import { safeEqual, verifyCallToken } from '../exotel/call-token.js';
 
 export type WsAuthResult = { ok: true; method: 'none' | 'bearer' | 'basic' | 'call-token' } | { ok: false; reason: string };
 

@@ -1,5 +1,5 @@
 /**
- * Pacing analysis of the bot's outbound audio (spec §5.4): real Exotel turns unpaced bursts into choppy
+ * Pacing analysis of the bot's outgoing audio (spec §5.4): real Exotel turns unpaced bursts into choppy
  * audio or early hangups, and late frames into audible gaps. Times are ms since the `start` event.
  */
 export interface BotFrameTiming {

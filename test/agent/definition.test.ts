@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { AGENTS_DIR, createBuiltinAgents } from '../../src/agent/builtin.js';
-import { conversationSettings } from '../../src/agent/conversational.js';
-import { AgentDefinitionError, loadAgentDefinitions, parseAgentDefinition } from '../../src/agent/definition-loader.js';
+import { AGENTS_DIR, createBuiltinAgents } from '../../src/agent/assembly/build-catalog.js';
+import { conversationSettings } from '../../src/agent/kinds/offline.js';
+import { AgentDefinitionError, loadAgentDefinitions, parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import { ConfigError } from '../../src/config/env.js';
 
 const FRONT_DESK = readFileSync(join(AGENTS_DIR, 'front-desk.yaml'), 'utf8');

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENTS_DIR } from '../../src/agent/builtin.js';
+import { AGENTS_DIR } from '../../src/agent/assembly/build-catalog.js';
 import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
 import { GENERAL_GRAMMAR } from '../../src/agent/brain/intent-grammar.js';
 import { speakDigits, wordsToDigits } from '../../src/agent/brain/digits.js';
-import type { BrainInput, BrainOutput, BrainSession } from '../../src/agent/brain/types.js';
-import { loadAgentDefinitions } from '../../src/agent/definition-loader.js';
+import type { BrainInput, BrainOutput, BrainSession } from '../../src/conversation/brain.js';
+import { loadAgentDefinitions } from '../../src/agent/definition/loader.js';
 
 const def = loadAgentDefinitions(AGENTS_DIR).find((l) => l.definition.name === 'front-desk')!.definition;
 const brain = new IntentBrain(def);

@@ -3,7 +3,7 @@
 // playout (the fake speaks a 440 Hz tone whose length follows the text), what the model was told from the fake.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from '../../src/agent/realtime-agent.js';
+import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from '../../src/agent/kinds/realtime.js';
 import { SimulatedCall } from '../../src/sim/index.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { startGateway } from '../helpers/gateway.js';

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createHttpTool, type HttpToolOptions } from '../../src/agent/tools/http-tool.js';
 import type { ToolContext } from '../../src/agent/tools/types.js';
-import type { CallControl } from '../../src/agent/types.js';
+import type { CallControl } from '../../src/conversation/call-contract.js';
 import { freePort } from '../helpers/gateway.js';
 
 interface Seen {

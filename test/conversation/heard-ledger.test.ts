@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualScheduler } from '../../src/call/scheduler.js';
-import { OutboundEngine } from '../../src/call/outbound-engine.js';
-import { createOutboundEncoder } from '../../src/exotel/outbound.js';
+import { ManualScheduler } from '../../src/clock/scheduler.js';
+import { MediaPacer } from '../../src/call/media-pacer.js';
+import { createMessageEncoder } from '../../src/exotel/outgoing-messages.js';
 import { HeardLedger } from '../../src/conversation/heard-ledger.js';
 import { Playback, type PlaybackHooks } from '../../src/conversation/playback.js';
 
 const RATE = 8000;
-const FRAME = 1600; // samples: 200 ms, the outbound engine's frame at 8 kHz
+const FRAME = 1600; // samples: 200 ms, the media pacer's frame at 8 kHz
 
 test('echoed marks decide what was heard when marks come back', () => {
   const ledger = new HeardLedger(['One.', 'Two.', 'Three.'], FRAME, 200);
@@ -40,11 +40,11 @@ test('without marks, heard sentences are estimated from the playout position, ta
   assert.equal(ledger.heardCount(9999, false), 3);
 });
 
-/** A real outbound engine on a manual clock, standing in for the call; marks are echoed by the test. */
+/** A real media pacer on a manual clock, standing in for the call; marks are echoed by the test. */
 function harness() {
   const scheduler = new ManualScheduler();
   const sent: string[] = [];
-  const engine = new OutboundEngine({ sampleRate: RATE, encoder: createOutboundEncoder('sid'), send: (t) => sent.push(t), scheduler, markTimeoutMs: 3000 });
+  const engine = new MediaPacer({ sampleRate: RATE, encoder: createMessageEncoder('sid'), send: (t) => sent.push(t), scheduler, markTimeoutMs: 3000 });
   const log: string[] = [];
   const hooks: PlaybackHooks = {
     onFirstAudio: (cached) => log.push(`first-audio ${cached}`),

@@ -2,7 +2,7 @@
 // cut and resume. The port records what the call would have been given; synthesis is driven step by step.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MarkResult } from '../../src/call/outbound-engine.js';
+import type { MarkResult } from '../../src/conversation/call-contract.js';
 import { StreamPlayback } from '../../src/conversation/stream-playback.js';
 import { ProviderError, isRetryable } from '../../src/providers/errors.js';
 

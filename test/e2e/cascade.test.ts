@@ -3,10 +3,10 @@
 // ElevenLabs (whose "voice" is one tone per word, so what the caller heard can be measured from the playout).
 import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCascadeAgent, type CascadeAgentOptions } from '../../src/agent/cascade-agent.js';
+import { createCascadeAgent, type CascadeAgentOptions } from '../../src/agent/kinds/cascade.js';
 import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
-import { createSpeechProviders, type SpeechProviders } from '../../src/agent/conversational-providers.js';
-import { parseAgentDefinition } from '../../src/agent/definition-loader.js';
+import { createSpeechProviders, type SpeechProviders } from '../../src/agent/assembly/offline-providers.js';
+import { parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import type { AgentTool } from '../../src/agent/tools/types.js';
 import { OpenAICompatibleLanguageModel } from '../../src/providers/llm/openai-compatible.js';
 import { DeepgramSpeechToText } from '../../src/providers/stt/deepgram.js';

@@ -3,11 +3,11 @@
 // again with PocketSphinx and must be the expected answer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBuiltinAgents, prepareAgents } from '../../src/agent/builtin.js';
+import { createBuiltinAgents, prepareAgents } from '../../src/agent/assembly/build-catalog.js';
 import { speakDigits } from '../../src/agent/brain/digits.js';
-import { ConversationalAgent } from '../../src/agent/conversational.js';
-import { createSpeechProviders } from '../../src/agent/conversational-providers.js';
-import { parseAgentDefinition } from '../../src/agent/definition-loader.js';
+import { OfflineAgent } from '../../src/agent/kinds/offline.js';
+import { createSpeechProviders } from '../../src/agent/assembly/offline-providers.js';
+import { parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import { createPocketSphinxStt } from '../../src/providers/stt/pocketsphinx.js';
 import { SimulatedCall } from '../../src/sim/index.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
@@ -17,7 +17,7 @@ import { concat, silence, speechBounds, synthesize, whiteNoise, type FliteVoice 
 const RATE = 8000;
 const journal = new MemoryJournal();
 let gw: TestGateway;
-let frontDesk: ConversationalAgent;
+let frontDesk: OfflineAgent;
 const decoder = createPocketSphinxStt({ skipOutOfVocabulary: true });
 
 const LIMIT_AGENT = `
@@ -60,9 +60,9 @@ const clips = {
 
 before(async () => {
   const catalog = createBuiltinAgents(undefined);
-  frontDesk = catalog.get('front-desk') as ConversationalAgent;
-  const idle = new ConversationalAgent(parseAgentDefinition(IDLE_AGENT, 'idle-test.yaml'), { file: 'idle-test.yaml', providers: createSpeechProviders() });
-  const limit = new ConversationalAgent(parseAgentDefinition(LIMIT_AGENT, 'limit-test.yaml'), { file: 'limit-test.yaml', providers: createSpeechProviders() });
+  frontDesk = catalog.get('front-desk') as OfflineAgent;
+  const idle = new OfflineAgent(parseAgentDefinition(IDLE_AGENT, 'idle-test.yaml'), { file: 'idle-test.yaml', providers: createSpeechProviders() });
+  const limit = new OfflineAgent(parseAgentDefinition(LIMIT_AGENT, 'limit-test.yaml'), { file: 'limit-test.yaml', providers: createSpeechProviders() });
   await Promise.all([prepareAgents(catalog, [RATE]), idle.prepare([RATE]), limit.prepare([RATE]), ...Object.values(clips)]);
   gw = await startGateway({}, [frontDesk, idle, limit], { journal });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEchoAgent } from '../../src/agent/echo.js';
+import { createEchoAgent } from '../../src/agent/kinds/echo.js';
 import { RecordJournal } from '../../src/call/record-journal.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SimulatedCall } from '../../src/sim/index.js';

@@ -1,4 +1,4 @@
-import type { TranscriptTurnInput } from '../../src/agent/types.js';
+import type { TranscriptTurnInput } from '../../src/conversation/call-contract.js';
 import type { CallJournal } from '../../src/call/session.js';
 
 export interface JournalEvent {

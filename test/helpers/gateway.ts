@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { AgentCatalog } from '../../src/agent/catalog.js';
-import type { Agent } from '../../src/agent/types.js';
-import { createEchoAgent } from '../../src/agent/echo.js';
+import { AgentCatalog } from '../../src/agent/assembly/catalog.js';
+import type { Agent } from '../../src/conversation/call-contract.js';
+import { createEchoAgent } from '../../src/agent/kinds/echo.js';
 import { loadConfig } from '../../src/config/env.js';
 import { buildGateway, type Gateway, type GatewayParts } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -1,4 +1,4 @@
-import type { Agent, AgentSession, CallControl, EndReason } from '../../src/agent/types.js';
+import type { Agent, AgentSession, CallControl, EndReason } from '../../src/conversation/call-contract.js';
 
 /** A test agent that records what the call gives it and lets the test act through its CallControl. */
 export class ScriptedAgent implements Agent {

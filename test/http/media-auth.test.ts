@@ -1,6 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { signCallToken } from '../../src/http/call-token.js';
+import { signCallToken } from '../../src/exotel/call-token.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { ExotelSocket } from '../helpers/exotel-socket.js';
 

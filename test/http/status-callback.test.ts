@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { statusCallbackUrl } from '../../src/http/routes/status-callback.js';
+import { statusCallbackUrl } from '../../src/exotel/call-urls.js';
 import { openSqliteCallStore, type SqliteCallStore } from '../../src/store/sqlite-call-store.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 

@@ -1,10 +1,10 @@
 // The offline brain: a deterministic intent engine over an agent definition. It answers what the
 // recogniser understood (intents, slot values spoken or typed, keypad menu choices), and when it
 // did not understand, says so and asks again instead of guessing.
-import { promptParts, type AgentDefinition, type IntentSpec } from '../definition.js';
+import { promptParts, type AgentDefinition, type IntentSpec } from '../definition/schema.js';
 import { speakDigits } from './digits.js';
 import { GENERAL_GRAMMAR, IntentGrammar, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
-import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from './types.js';
+import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from '../../conversation/brain.js';
 
 /** Wrong or missing slot values accepted before the agent stops asking for it. */
 const MAX_SLOT_RETRIES = 2;

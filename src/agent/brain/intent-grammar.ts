@@ -6,7 +6,7 @@
 // rejected by the recogniser.
 import { phraseWords } from '../../providers/stt/phrase-grammar.js';
 import type { GrammarSpec } from '../../providers/types.js';
-import type { AgentDefinition, IntentSpec, SlotSpec } from '../definition.js';
+import type { AgentDefinition, IntentSpec, SlotSpec } from '../definition/schema.js';
 import { DIGIT_WORDS, REPEAT_WORDS, wordsToDigits } from './digits.js';
 
 /** The grammar in use while no slot is being asked for. */

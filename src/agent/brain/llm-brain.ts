@@ -9,8 +9,8 @@ import { ProviderError, abortReason, isRetryable } from '../../providers/errors.
 import type { ChatDelta, ChatMessage, LanguageModel, ToolCall, ToolSpec } from '../../providers/types.js';
 import { ProviderFailure, failureReport, recordProviderFailure } from '../../conversation/provider-failure.js';
 import type { AgentTool } from '../tools/types.js';
-import type { CallControl } from '../types.js';
-import type { Brain, BrainContext, BrainInput, BrainOutput, BrainReply, BrainSession, ConversationEntry, ReplyPart } from './types.js';
+import type { CallControl } from '../../conversation/call-contract.js';
+import type { Brain, BrainContext, BrainInput, BrainOutput, BrainReply, BrainSession, ConversationEntry, ReplyPart } from '../../conversation/brain.js';
 
 export const END_CALL_TOOL = 'end_call';
 export const TRANSFER_TOOL = 'transfer';

@@ -1,5 +1,5 @@
 import type { ToolSpec } from '../../providers/types.js';
-import type { CallControl } from '../types.js';
+import type { CallControl } from '../../conversation/call-contract.js';
 
 export interface ToolContext {
   call: CallControl;

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CallDetailsStore } from '../../call/call-details.js';
 import { CallSession, type SessionDeps } from '../../call/session.js';
 import type { Config } from '../../config/env.js';
-import { parseSampleRate } from '../../exotel/inbound.js';
+import { parseSampleRate } from '../../exotel/incoming-messages.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import { authorizeUpgrade } from '../ws-auth.js';
 

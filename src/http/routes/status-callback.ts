@@ -3,17 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { parseStatusCallback, statusCallbackUpdate } from '../../exotel/status-callback.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { CallStore } from '../../store/call-store.js';
-import { signCallToken, verifyCallToken } from '../call-token.js';
-
-export const STATUS_CALLBACK_PATH = '/api/v1/exotel/status';
-/** Exotel may deliver a terminal callback long after a call; keep its URL valid for days. */
-const STATUS_TOKEN_TTL_SEC = 7 * 24 * 3600;
-
-/** The status-callback URL we hand Exotel for one call record: Exotel signs nothing, so the URL carries an HMAC. */
-export function statusCallbackUrl(publicBase: string, secret: string, recordId: string): string {
-  const q = new URLSearchParams({ call: recordId, token: signCallToken(secret, 'status', recordId, STATUS_TOKEN_TTL_SEC) });
-  return `${publicBase}${STATUS_CALLBACK_PATH}?${q}`;
-}
+import { verifyCallToken } from '../../exotel/call-token.js';
+import { STATUS_CALLBACK_PATH } from '../../exotel/call-urls.js';
 
 export interface StatusCallbackOptions {
   store: CallStore;

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallDetails, CallDetailsStore } from '../../call/call-details.js';
 import type { Config } from '../../config/env.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
-import { signCallToken } from '../call-token.js';
-import { publicBaseUrl, toWebSocketBase } from '../public-url.js';
+import { signCallToken } from '../../exotel/call-token.js';
+import { publicBaseUrl, toWebSocketBase } from '../../exotel/call-urls.js';
 import { RequestParams } from '../request-params.js';
 
 export const WEBHOOK_PATHS = ['/api/v1/exotel/voice/connect', '/voicebot/connect'] as const;

@@ -3,7 +3,7 @@
 // CallControl.playedMs), not from the wall clock or from what the provider has sent.
 //
 // Positions are ms of bot audio since the call began, the same scale as CallControl.playedMs(). An item starts where
-// the audio queued before it ends, or at the current position if playout had run dry; the outbound engine pads the
+// the audio queued before it ends, or at the current position if playout had run dry; the media pacer pads the
 // end of each utterance (each mark) to a whole frame, so the next item starts after that padding.
 
 export interface LedgerItem {
@@ -26,7 +26,7 @@ export class PlayoutLedger {
   readonly items: LedgerItem[] = [];
   private queueEnd = 0;
 
-  /** `frameMs`: the outbound frame the engine pads utterances to. */
+  /** `frameMs`: the outgoing frame the engine pads utterances to. */
   constructor(private readonly frameMs: number) {}
 
   add(itemId: string, contentIndex: number): LedgerItem {

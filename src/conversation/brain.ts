@@ -1,7 +1,7 @@
 // What the conversation engine asks of a brain: the offline intent engine today, LLM brains later.
-import type { GrammarSpec, RejectionReason } from '../../providers/types.js';
-import type { TtsSpec } from '../definition.js';
-import type { CallControl } from '../types.js';
+import type { GrammarSpec, RejectionReason } from '../providers/types.js';
+import type { VoiceSpec } from './voice-bank.js';
+import type { CallControl } from './call-contract.js';
 
 /** What happens once a reply has been heard. */
 export type ReplyAction = { type: 'hangup'; reason: string } | { type: 'transfer'; reason: string };
@@ -9,7 +9,7 @@ export type ReplyAction = { type: 'hangup'; reason: string } | { type: 'transfer
 export interface BrainReply {
   text: string;
   /** Speak in another voice than the agent's (e.g. a Hindi greeting). */
-  voice?: TtsSpec;
+  voice?: VoiceSpec;
   action?: ReplyAction;
   /** What the reply answers (intent name, `fallback`, ...), for the timeline. */
   label: string;

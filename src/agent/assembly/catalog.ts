@@ -1,5 +1,5 @@
-import { normalizePhoneNumber, PhoneNumberError } from '../exotel/phone-number.js';
-import type { Agent } from './types.js';
+import { normalizePhoneNumber, PhoneNumberError } from '../../exotel/phone-number.js';
+import type { Agent } from '../../conversation/call-contract.js';
 
 export interface AgentHints {
   /** Named by the webhook's or the WebSocket URL's `agent` parameter, or an Exotel custom parameter. */

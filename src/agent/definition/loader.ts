@@ -4,8 +4,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import type { AgentDefinition } from './definition.js';
-import { anyAgentDefinitionSchema, type AnyAgentDefinition } from './definition-cloud.js';
+import type { AgentDefinition } from './schema.js';
+import { anyAgentDefinitionSchema, type AnyAgentDefinition } from './cloud-schema.js';
 
 export class AgentDefinitionError extends Error {
   override readonly name = 'AgentDefinitionError';

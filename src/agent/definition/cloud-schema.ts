@@ -6,10 +6,10 @@
 // endpoints are never written in a definition: it names the environment variables that hold them
 // (`apiKeyEnv: DEEPGRAM_API_KEY`), so definition files can be committed and shared.
 import { z } from 'zod';
-import { ENV_NAME } from '../config/providers.js';
-import { agentDefinitionSchema, agentName, idleSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './definition.js';
-import { BUILTIN_TOOL_NAMES, isBuiltinTool } from './tools/builtin-tools.js';
-import { parametersSchema } from './tools/json-schema.js';
+import { ENV_NAME } from '../../config/providers.js';
+import { agentDefinitionSchema, agentName, idleSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './schema.js';
+import { BUILTIN_TOOL_NAMES, isBuiltinTool } from '../tools/builtin-tools.js';
+import { parametersSchema } from '../tools/json-schema.js';
 
 export const envName = z.string().regex(ENV_NAME, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutboundEngine } from '../../src/call/outbound-engine.js';
-import { ManualScheduler } from '../../src/call/scheduler.js';
-import { createOutboundEncoder } from '../../src/exotel/outbound.js';
+import { MediaPacer } from '../../src/call/media-pacer.js';
+import { ManualScheduler } from '../../src/clock/scheduler.js';
+import { createMessageEncoder } from '../../src/exotel/outgoing-messages.js';
 
 interface Sent {
   at: number;
@@ -12,12 +12,12 @@ interface Sent {
 function setup(sampleRate = 8000, leadMs = 100) {
   const clock = new ManualScheduler();
   const sent: Sent[] = [];
-  const engine = new OutboundEngine({
+  const engine = new MediaPacer({
     sampleRate,
     leadMs,
     markTimeoutMs: 1000,
     scheduler: clock,
-    encoder: createOutboundEncoder('sid1'),
+    encoder: createMessageEncoder('sid1'),
     send: (text) => sent.push({ at: clock.now(), msg: JSON.parse(text) }),
   });
   const media = () => sent.filter((s) => s.msg.event === 'media');
@@ -183,8 +183,8 @@ test('close resolves pending marks as closed and stops sending', async () => {
 
 test('rejects illegal frame sizes', () => {
   const clock = new ManualScheduler();
-  const base = { sampleRate: 8000, scheduler: clock, encoder: createOutboundEncoder(undefined), send: () => {} };
-  assert.throws(() => new OutboundEngine({ ...base, frameBytes: 4096 }), /multiple of 320/);
-  assert.throws(() => new OutboundEngine({ ...base, frameBytes: 1600 }), /at least 3200/);
-  assert.throws(() => new OutboundEngine({ ...base, sampleRate: 24000, frameBytes: 3200 }), /100 ms/);
+  const base = { sampleRate: 8000, scheduler: clock, encoder: createMessageEncoder(undefined), send: () => {} };
+  assert.throws(() => new MediaPacer({ ...base, frameBytes: 4096 }), /multiple of 320/);
+  assert.throws(() => new MediaPacer({ ...base, frameBytes: 1600 }), /at least 3200/);
+  assert.throws(() => new MediaPacer({ ...base, sampleRate: 24000, frameBytes: 3200 }), /100 ms/);
 });

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { AGENTS_DIR } from '../../src/agent/builtin.js';
-import { failureMode, type CascadeDefinition, type RealtimeDefinition } from '../../src/agent/definition-cloud.js';
-import { AgentDefinitionError, loadAgentDefinitions, loadDefinitions, parseAgentDefinition, parseDefinition } from '../../src/agent/definition-loader.js';
+import { AGENTS_DIR } from '../../src/agent/assembly/build-catalog.js';
+import { failureMode, type CascadeDefinition, type RealtimeDefinition } from '../../src/agent/definition/cloud-schema.js';
+import { AgentDefinitionError, loadAgentDefinitions, loadDefinitions, parseAgentDefinition, parseDefinition } from '../../src/agent/definition/loader.js';
 
 const CASCADE = readFileSync(join(AGENTS_DIR, 'cascade.yaml'), 'utf8');
 

@@ -1,18 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import type { Scheduler } from '../call/scheduler.js';
-import { ConfigError } from '../config/env.js';
-import { loadProviderConfig, type ProviderConfig } from '../config/providers.js';
+import type { Scheduler } from '../../clock/scheduler.js';
+import { ConfigError } from '../../config/env.js';
+import { loadProviderConfig, type ProviderConfig } from '../../config/providers.js';
 import { AgentCatalog } from './catalog.js';
 import { createCloudAgent } from './cloud-agents.js';
 import { missingVariables } from './cloud-providers.js';
-import { ConversationalAgent, type PreparedAgent } from './conversational.js';
-import { createSpeechProviders, type SpeechProviderOptions } from './conversational-providers.js';
-import { AgentDefinitionError, loadDefinitions } from './definition-loader.js';
-import { createEchoAgent } from './echo.js';
-import type { Agent } from './types.js';
+import { OfflineAgent, type PreparedAgent } from '../kinds/offline.js';
+import { createSpeechProviders, type SpeechProviderOptions } from './offline-providers.js';
+import { AgentDefinitionError, loadDefinitions } from '../definition/loader.js';
+import { createEchoAgent } from '../kinds/echo.js';
+import type { Agent } from '../../conversation/call-contract.js';
 
 /** The definitions shipped with the server. */
-export const AGENTS_DIR = fileURLToPath(new URL('../../agents/', import.meta.url));
+export const AGENTS_DIR = fileURLToPath(new URL('../../../agents/', import.meta.url));
 /** Answers calls when DEFAULT_AGENT names no other agent. */
 export const DEFAULT_AGENT_NAME = 'front-desk';
 
@@ -44,9 +44,9 @@ export function createBuiltinAgents(defaultAgent: string | undefined, options: B
   const catalog = new AgentCatalog(loaded.some((l) => l.definition.name === DEFAULT_AGENT_NAME) ? DEFAULT_AGENT_NAME : echo.name).add(echo);
   const speech = loaded.length > 0 ? createSpeechProviders(options) : undefined;
   // Offline agents first: cloud agents fall back on them.
-  const offline = new Map<string, ConversationalAgent>();
+  const offline = new Map<string, OfflineAgent>();
   for (const { definition, file } of loaded) {
-    if (definition.kind === 'conversational') offline.set(definition.name, new ConversationalAgent(definition, { file, providers: speech!, scheduler: options.scheduler }));
+    if (definition.kind === 'conversational') offline.set(definition.name, new OfflineAgent(definition, { file, providers: speech!, scheduler: options.scheduler }));
   }
   for (const { definition, file } of loaded) {
     if (definition.name === echo.name) throw new AgentDefinitionError(file, [`name: "${echo.name}" is a built-in agent`]);

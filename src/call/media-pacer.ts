@@ -1,19 +1,11 @@
 import { bytesPerMs, checkFrameBytes, defaultFrameBytes } from '../exotel/frame-rules.js';
-import type { OutboundEncoder } from '../exotel/outbound.js';
-import type { Scheduler, TimerHandle } from './scheduler.js';
+import type { MessageEncoder } from '../exotel/outgoing-messages.js';
+import type { Scheduler, TimerHandle } from '../clock/scheduler.js';
+import type { MarkOutcome, MarkResult } from '../conversation/call-contract.js';
 
-export type MarkOutcome = 'played' | 'timeout' | 'cleared' | 'closed';
-
-export interface MarkResult {
-  name: string;
-  outcome: MarkOutcome;
-  /** Playout position (ms of audio the caller has heard or will hear, since the call began) at the mark. */
-  positionMs: number;
-}
-
-export interface OutboundEngineOptions {
+export interface MediaPacerOptions {
   sampleRate: number;
-  encoder: OutboundEncoder;
+  encoder: MessageEncoder;
   send: (text: string) => void;
   scheduler: Scheduler;
   /** Audio kept buffered at Exotel beyond the frame being played (spec §5.4: a small lead, never a burst). */
@@ -25,7 +17,7 @@ export interface OutboundEngineOptions {
   underrunToleranceMs?: number;
 }
 
-export interface OutboundStats {
+export interface MediaPacerStats {
   framesOut: number;
   bytesOut: number;
   underruns: number;
@@ -50,10 +42,10 @@ interface PendingMark {
  * `leadMs` of audio is still waiting to be played, so the phone never gets a burst. It also keeps the ledger of
  * what the caller heard: marks carry playout positions, and `clear` takes unplayed audio off the books.
  */
-export class OutboundEngine {
+export class MediaPacer {
   readonly frameBytes: number;
   readonly frameMs: number;
-  readonly stats: OutboundStats = {
+  readonly stats: MediaPacerStats = {
     framesOut: 0,
     bytesOut: 0,
     underruns: 0,
@@ -63,7 +55,7 @@ export class OutboundEngine {
     clears: 0,
   };
 
-  private readonly opts: Required<Omit<OutboundEngineOptions, 'frameBytes'>>;
+  private readonly opts: Required<Omit<MediaPacerOptions, 'frameBytes'>>;
   private readonly bytesPerMs: number;
   private queue: QueueItem[] = [];
   private tail: Buffer;
@@ -78,7 +70,7 @@ export class OutboundEngine {
   private awaitingEcho: PendingMark[] = [];
   private closed = false;
 
-  constructor(options: OutboundEngineOptions) {
+  constructor(options: MediaPacerOptions) {
     this.opts = {
       leadMs: 100,
       markTimeoutMs: 3000,
@@ -88,7 +80,7 @@ export class OutboundEngine {
     this.bytesPerMs = bytesPerMs(options.sampleRate);
     this.frameBytes = options.frameBytes ?? defaultFrameBytes(options.sampleRate);
     const bad = checkFrameBytes(this.frameBytes, options.sampleRate);
-    if (bad) throw new RangeError(`outbound frame of ${this.frameBytes} bytes ${bad}`);
+    if (bad) throw new RangeError(`outgoing frame of ${this.frameBytes} bytes ${bad}`);
     this.frameMs = this.frameBytes / this.bytesPerMs;
     this.tail = Buffer.allocUnsafe(this.frameBytes);
   }

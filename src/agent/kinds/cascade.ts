@@ -6,18 +6,18 @@
 //
 // When a provider fails for good the caller hears a cached apology in an offline voice (flite), then
 // the offline intent brain carries on (with PocketSphinx) or the caller is handed over.
-import type { VadMode } from '../audio/vad.js';
-import type { Scheduler } from '../call/scheduler.js';
-import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
-import type { TurnTakingConfig } from '../conversation/turn-taking.js';
-import { VoiceBank, type VoiceSpec } from '../conversation/voice-bank.js';
-import type { CompiledGrammar, LanguageModel, SpeechToText, StreamingSpeechToText, TextToSpeech } from '../providers/types.js';
-import { LlmBrain } from './brain/llm-brain.js';
-import type { Brain } from './brain/types.js';
-import type { PreparedAgent } from './conversational.js';
+import type { VadMode } from '../../audio/vad.js';
+import type { Scheduler } from '../../clock/scheduler.js';
+import { Conversation, type ConversationSettings } from '../../conversation/conversation.js';
+import type { TurnTakingConfig } from '../../conversation/turn-taking.js';
+import { VoiceBank, type VoiceSpec } from '../../conversation/voice-bank.js';
+import type { CompiledGrammar, LanguageModel, SpeechToText, StreamingSpeechToText, TextToSpeech } from '../../providers/types.js';
+import { LlmBrain } from '../brain/llm-brain.js';
+import type { Brain } from '../../conversation/brain.js';
+import type { PreparedAgent } from './offline.js';
 import { AgentPreparation, type Prepared } from './preparation.js';
-import type { AgentTool } from './tools/types.js';
-import type { AgentSession, CallControl } from './types.js';
+import type { AgentTool } from '../tools/types.js';
+import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
 
 /** What the call falls back on when a cloud provider fails for good. Everything here works without a network. */
 export interface CascadeFallbackOptions {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createParseScratch, parseInbound, parseSampleRate } from '../../src/exotel/inbound.js';
-import { createOutboundEncoder } from '../../src/exotel/outbound.js';
+import { createParseScratch, parseInbound, parseSampleRate } from '../../src/exotel/incoming-messages.js';
+import { createMessageEncoder } from '../../src/exotel/outgoing-messages.js';
 
 const scratch = createParseScratch();
 const parse = (v: unknown) => parseInbound(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), false, scratch);
@@ -131,12 +131,12 @@ test('garbage is rejected with a reason, never thrown', () => {
 });
 
 test('outbound messages are canonical (spec §15.3)', () => {
-  const enc = createOutboundEncoder(SID);
+  const enc = createMessageEncoder(SID);
   const pcm = Buffer.alloc(3200);
   assert.deepEqual(JSON.parse(enc.media(pcm)), { event: 'media', stream_sid: SID, media: { payload: pcm.toString('base64') } });
   assert.deepEqual(JSON.parse(enc.mark('greeting-end')), { event: 'mark', stream_sid: SID, mark: { name: 'greeting-end' } });
   assert.deepEqual(JSON.parse(enc.clear()), { event: 'clear', stream_sid: SID });
-  const anonymous = createOutboundEncoder(undefined);
+  const anonymous = createMessageEncoder(undefined);
   assert.deepEqual(JSON.parse(anonymous.clear()), { event: 'clear' });
-  assert.deepEqual(JSON.parse(createOutboundEncoder('a"b').mark('x"y')), { event: 'mark', stream_sid: 'a"b', mark: { name: 'x"y' } });
+  assert.deepEqual(JSON.parse(createMessageEncoder('a"b').mark('x"y')), { event: 'mark', stream_sid: 'a"b', mark: { name: 'x"y' } });
 });

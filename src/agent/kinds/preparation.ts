@@ -1,5 +1,5 @@
-import { loadVadRuntime, type VadRuntime } from '../audio/vad.js';
-import type { CompiledGrammar } from '../providers/types.js';
+import { loadVadRuntime, type VadRuntime } from '../../audio/vad.js';
+import type { CompiledGrammar } from '../../providers/types.js';
 
 /** What a conversation needs before its first call: grammars compiled, the shared VAD loaded. */
 export interface Prepared {

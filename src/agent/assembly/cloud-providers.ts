@@ -1,15 +1,15 @@
 // Cloud provider adapters built from a definition's provider specs: the variables a spec names are read through the
 // provider configuration (defaults and fallbacks of the standard ones), checked, and handed to the adapters as
 // constructor options. Nothing here logs or echoes a key.
-import { ConfigError } from '../config/env.js';
-import { HTTP_SCHEMES, WS_SCHEMES, baseUrlProblem, hasDefault, type ProviderConfig } from '../config/providers.js';
-import { OpenAICompatibleLanguageModel } from '../providers/llm/openai-compatible.js';
-import { DeepgramSpeechToText } from '../providers/stt/deepgram.js';
-import { createElevenLabsTts, type ElevenLabsVoiceSettings } from '../providers/tts/elevenlabs.js';
-import { createOpenAiTts } from '../providers/tts/openai-speech.js';
-import type { LanguageModel, StreamingSpeechToText, SttStream, SttStreamOptions, TextToSpeech } from '../providers/types.js';
-import type { SpeechProviders } from './conversational-providers.js';
-import type { BrainSpec, CascadeVoiceSpec, CloudAgentDefinition, RealtimeProviderSpec, StreamingSttSpec } from './definition-cloud.js';
+import { ConfigError } from '../../config/env.js';
+import { HTTP_SCHEMES, WS_SCHEMES, baseUrlProblem, hasDefault, type ProviderConfig } from '../../config/providers.js';
+import { OpenAICompatibleLanguageModel } from '../../providers/llm/openai-compatible.js';
+import { DeepgramSpeechToText } from '../../providers/stt/deepgram.js';
+import { createElevenLabsTts, type ElevenLabsVoiceSettings } from '../../providers/tts/elevenlabs.js';
+import { createOpenAiTts } from '../../providers/tts/openai-speech.js';
+import type { LanguageModel, StreamingSpeechToText, SttStream, SttStreamOptions, TextToSpeech } from '../../providers/types.js';
+import type { SpeechProviders } from './offline-providers.js';
+import type { BrainSpec, CascadeVoiceSpec, CloudAgentDefinition, RealtimeProviderSpec, StreamingSttSpec } from '../definition/cloud-schema.js';
 
 /** A variable a definition names, and what for. */
 export interface VariableRef {

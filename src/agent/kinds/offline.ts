@@ -1,16 +1,16 @@
 // An agent built from a definition file: the conversation engine with the offline intent brain,
 // offline speech engines, and the definition's turn-taking, prompts and limits.
-import type { Scheduler } from '../call/scheduler.js';
-import { Conversation, type ConversationSettings } from '../conversation/conversation.js';
-import type { TurnTakingConfig } from '../conversation/turn-taking.js';
-import type { VoiceBank } from '../conversation/voice-bank.js';
-import type { CompiledGrammar, SpeechToText } from '../providers/types.js';
-import { IntentBrain } from './brain/intent-brain.js';
-import type { SpeechProviders } from './conversational-providers.js';
-import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from './definition.js';
-import { AgentDefinitionError } from './definition-loader.js';
+import type { Scheduler } from '../../clock/scheduler.js';
+import { Conversation, type ConversationSettings } from '../../conversation/conversation.js';
+import type { TurnTakingConfig } from '../../conversation/turn-taking.js';
+import type { VoiceBank } from '../../conversation/voice-bank.js';
+import type { CompiledGrammar, SpeechToText } from '../../providers/types.js';
+import { IntentBrain } from '../brain/intent-brain.js';
+import type { SpeechProviders } from '../assembly/offline-providers.js';
+import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from '../definition/schema.js';
+import { AgentDefinitionError } from '../definition/loader.js';
 import { AgentPreparation, type Prepared } from './preparation.js';
-import type { Agent, AgentSession, CallControl } from './types.js';
+import type { Agent, AgentSession, CallControl } from '../../conversation/call-contract.js';
 
 /** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
 export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, limits: LimitsSpec | undefined): Partial<TurnTakingConfig> {
@@ -51,7 +51,7 @@ export function conversationSettings(def: AgentDefinition): ConversationSettings
   };
 }
 
-export interface ConversationalAgentOptions {
+export interface OfflineAgentOptions {
   /** Names the definition's file in errors. */
   file: string;
   providers: SpeechProviders;
@@ -64,7 +64,7 @@ export interface PreparedAgent extends Agent {
   prepare(sampleRates: readonly number[]): Promise<void>;
 }
 
-export class ConversationalAgent implements PreparedAgent {
+export class OfflineAgent implements PreparedAgent {
   readonly name: string;
   readonly definition: AgentDefinition;
   readonly brain: IntentBrain;
@@ -78,7 +78,7 @@ export class ConversationalAgent implements PreparedAgent {
     (rate) => this.#warm(rate),
   );
 
-  constructor(definition: AgentDefinition, options: ConversationalAgentOptions) {
+  constructor(definition: AgentDefinition, options: OfflineAgentOptions) {
     this.definition = definition;
     this.name = definition.name;
     this.#file = options.file;

@@ -4,7 +4,7 @@
 // This file holds the offline (`kind: conversational`) definition and the parts every kind shares;
 // definition-cloud.ts adds the cloud kinds (`cascade`, `realtime`) and the union of all three.
 import { z } from 'zod';
-import { phraseWords } from '../providers/stt/phrase-grammar.js';
+import { phraseWords } from '../../providers/stt/phrase-grammar.js';
 
 export const text = z.string().trim().min(1, 'must not be empty');
 export const ms = (max: number) => z.number().int('must be a whole number of ms').min(0).max(max);

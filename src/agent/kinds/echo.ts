@@ -1,6 +1,6 @@
-import { SpeechDetector } from '../audio/speech-detector.js';
-import type { VadSampleRate } from '../audio/vad.js';
-import type { Agent, AgentSession, CallControl } from './types.js';
+import { SpeechDetector } from '../../audio/speech-detector.js';
+import type { VadSampleRate } from '../../audio/vad.js';
+import type { Agent, AgentSession, CallControl } from '../../conversation/call-contract.js';
 
 export interface EchoOptions {
   /** Silence that ends an utterance before it is played back. */

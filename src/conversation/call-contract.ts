@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import type { MarkResult } from '../call/outbound-engine.js';
+
+export type MarkOutcome = 'played' | 'timeout' | 'cleared' | 'closed';
+
+export interface MarkResult {
+  name: string;
+  outcome: MarkOutcome;
+  /** Playout position (ms of audio the caller has heard or will hear, since the call began) at the mark. */
+  positionMs: number;
+}
 
 /** Why a call ended; recorded with the call and reported in metrics. */
 export type EndReason =
@@ -36,7 +44,7 @@ export interface CallControl {
   readonly log: Logger;
   /** Aborted when the call ends, whatever ends it. */
   readonly signal: AbortSignal;
-  /** Queues audio for the caller; the outbound engine frames and paces it. */
+  /** Queues audio for the caller; the media pacer frames and paces it. */
   play(pcm: Int16Array | Buffer): void;
   /** Ends an utterance (pads its last frame) without a mark. */
   flush(): void;

@@ -1,11 +1,11 @@
 // The speech engines conversational agents use, created once per process and shared by agents.
 // Pool sizes decide how many syntheses/recognitions run at once (one CPU core each).
-import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../providers/stt/pocketsphinx.js';
-import { createEspeakTts, espeakWorkerPool } from '../providers/tts/espeak.js';
-import { createFliteTts, fliteWorkerPool } from '../providers/tts/flite.js';
-import type { SpeechToText, TextToSpeech } from '../providers/types.js';
-import { VoiceBank } from '../conversation/voice-bank.js';
-import type { SttSpec } from './definition.js';
+import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../../providers/stt/pocketsphinx.js';
+import { createEspeakTts, espeakWorkerPool } from '../../providers/tts/espeak.js';
+import { createFliteTts, fliteWorkerPool } from '../../providers/tts/flite.js';
+import type { SpeechToText, TextToSpeech } from '../../providers/types.js';
+import { VoiceBank } from '../../conversation/voice-bank.js';
+import type { SttSpec } from '../definition/schema.js';
 
 export interface SpeechProviderOptions {
   /** Worker threads per TTS engine (default 2). */

@@ -2,11 +2,11 @@
 // the call is not dropped. `fallback`: an apology in an offline voice, then the offline agent (its own greeting,
 // recogniser and brain) carries on with the caller. `transfer`: a hand-over line, then the call goes to the flow's
 // next applet. The lines are synthesized at prepare time, so they play even with no network at all.
-import type { VoiceSpec } from '../conversation/voice-bank.js';
-import { VoiceBank } from '../conversation/voice-bank.js';
-import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from './realtime-agent.js';
-import type { PreparedAgent } from './conversational.js';
-import type { Agent, AgentSession, CallControl, EndReason } from './types.js';
+import type { VoiceSpec } from '../../conversation/voice-bank.js';
+import { VoiceBank } from '../../conversation/voice-bank.js';
+import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from './realtime.js';
+import type { PreparedAgent } from './offline.js';
+import type { Agent, AgentSession, CallControl, EndReason } from '../../conversation/call-contract.js';
 
 export interface RealtimeFallbackOptions {
   /** The bridge's options; `onFailure` is this module's. */

@@ -2,18 +2,18 @@
 // OpenAI-compatible LLM and a cloud (or offline) voice; a `realtime` definition becomes the OpenAI Realtime bridge.
 // Both get the definition's HTTP tools and built-ins, and the offline agent named in `fallback` for when the cloud
 // fails for good.
-import type { Scheduler } from '../call/scheduler.js';
-import { HTTP_SCHEMES, type ProviderConfig } from '../config/providers.js';
-import type { VoiceSpec } from '../conversation/voice-bank.js';
-import { createCascadeAgent } from './cascade-agent.js';
-import type { ConversationalAgent, PreparedAgent } from './conversational.js';
-import { turnTakingConfig } from './conversational.js';
-import type { SpeechProviders } from './conversational-providers.js';
-import { failureMode, type CascadeDefinition, type CloudAgentDefinition, type RealtimeDefinition } from './definition-cloud.js';
+import type { Scheduler } from '../../clock/scheduler.js';
+import { HTTP_SCHEMES, type ProviderConfig } from '../../config/providers.js';
+import type { VoiceSpec } from '../../conversation/voice-bank.js';
+import { createCascadeAgent } from '../kinds/cascade.js';
+import type { OfflineAgent, PreparedAgent } from '../kinds/offline.js';
+import { turnTakingConfig } from '../kinds/offline.js';
+import type { SpeechProviders } from './offline-providers.js';
+import { failureMode, type CascadeDefinition, type CloudAgentDefinition, type RealtimeDefinition } from '../definition/cloud-schema.js';
 import { DefinitionEnv, createCascadeVoice, createLanguageModel, createStreamingStt, realtimeEndpoint } from './cloud-providers.js';
-import { createRealtimeAgentWithFallback } from './realtime-fallback.js';
-import { createHttpTool } from './tools/http-tool.js';
-import type { AgentTool } from './tools/types.js';
+import { createRealtimeAgentWithFallback } from '../kinds/realtime-fallback.js';
+import { createHttpTool } from '../tools/http-tool.js';
+import type { AgentTool } from '../tools/types.js';
 
 export const DEFAULT_APOLOGY = "Sorry, I'm having some trouble on my side.";
 export const DEFAULT_HANDOVER = 'Let me connect you to a colleague.';
@@ -30,7 +30,7 @@ export interface CloudAgentDeps {
   /** The offline engines: failure lines, offline voices, the fallback's recogniser. */
   speech: SpeechProviders;
   /** Conversational agents by name: `fallback` names one. */
-  offline: ReadonlyMap<string, ConversationalAgent>;
+  offline: ReadonlyMap<string, OfflineAgent>;
   /** Start-up notes (a tool left out). */
   warn: (message: string) => void;
   scheduler?: Scheduler;
@@ -89,7 +89,7 @@ export function createCloudAgent(def: CloudAgentDefinition, deps: CloudAgentDeps
   return def.kind === 'cascade' ? cascadeAgent(def, env, deps, fallback) : realtimeAgent(def, env, deps, fallback);
 }
 
-function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAgentDeps, fallback: ConversationalAgent | undefined): PreparedAgent {
+function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAgentDeps, fallback: OfflineAgent | undefined): PreparedAgent {
   const { tools, builtins, waitMs } = buildTools(def, env, deps.warn);
   const { tts, voice } = createCascadeVoice(def.voice, env, deps.speech);
   const mode = failureMode(def);
@@ -127,7 +127,7 @@ function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAge
   });
 }
 
-function realtimeAgent(def: RealtimeDefinition, env: DefinitionEnv, deps: CloudAgentDeps, fallback: ConversationalAgent | undefined): PreparedAgent {
+function realtimeAgent(def: RealtimeDefinition, env: DefinitionEnv, deps: CloudAgentDeps, fallback: OfflineAgent | undefined): PreparedAgent {
   const { tools, builtins, waitMs } = buildTools(def, env, deps.warn);
   const spec = def.realtime;
   return createRealtimeAgentWithFallback({

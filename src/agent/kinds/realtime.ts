@@ -4,18 +4,18 @@
 // playout position). Tools run between responses; `end_call` / `transfer` end the call after the last line played.
 // Sessions are rotated before the provider's time limit (60 min since GA, 30 before) at a quiet moment, with the
 // conversation replayed as text; a refused or dropped session is reported through `onFailure`.
-import { BUILTIN_TOOL_SPECS } from './tools/builtin-tools.js';
-import { SpeechDetector } from '../audio/speech-detector.js';
-import type { VadSampleRate } from '../audio/vad.js';
-import { bytesPerMs, defaultFrameBytes } from '../exotel/frame-rules.js';
-import { ProviderError, isRetryable } from '../providers/errors.js';
-import { connectRealtime, type RealtimeCloseInfo, type RealtimeConnection } from '../providers/realtime/openai-realtime.js';
-import { RealtimeAudioDecoder, RealtimeAudioEncoder, chooseRealtimeFormat } from '../providers/realtime/realtime-audio.js';
-import type { RealtimeServerEvent, ServerEventOf } from '../providers/realtime/realtime-events.js';
-import { PlayoutLedger, heardPrefix, type LedgerItem } from '../providers/realtime/playout-ledger.js';
-import { formatBytesPerMs, textItem, type RealtimeProtocol, type RealtimeSessionConfig } from '../providers/realtime/realtime-session.js';
-import type { ToolSpec } from '../providers/types.js';
-import type { Agent, AgentSession, CallControl, EndReason } from './types.js';
+import { BUILTIN_TOOL_SPECS } from '../tools/builtin-tools.js';
+import { SpeechDetector } from '../../audio/speech-detector.js';
+import type { VadSampleRate } from '../../audio/vad.js';
+import { bytesPerMs, defaultFrameBytes } from '../../exotel/frame-rules.js';
+import { ProviderError, isRetryable } from '../../providers/errors.js';
+import { connectRealtime, type RealtimeCloseInfo, type RealtimeConnection } from '../../providers/realtime/openai-realtime.js';
+import { RealtimeAudioDecoder, RealtimeAudioEncoder, chooseRealtimeFormat } from '../../providers/realtime/realtime-audio.js';
+import type { RealtimeServerEvent, ServerEventOf } from '../../providers/realtime/realtime-events.js';
+import { PlayoutLedger, heardPrefix, type LedgerItem } from '../../providers/realtime/playout-ledger.js';
+import { formatBytesPerMs, textItem, type RealtimeProtocol, type RealtimeSessionConfig } from '../../providers/realtime/realtime-session.js';
+import type { ToolSpec } from '../../providers/types.js';
+import type { Agent, AgentSession, CallControl, EndReason } from '../../conversation/call-contract.js';
 
 export interface RealtimeToolContext {
   call: CallControl;
@@ -635,8 +635,8 @@ class RealtimeBridge implements AgentSession {
     const entry: HistoryEntry = { role: 'assistant', text: '' };
     this.history.push(entry);
     this.historyOf.set(itemId, entry);
-    // Hold the start of each item until a whole outbound frame is there: a short first delta would otherwise be
-    // padded with silence by the outbound engine (a gap right after the first syllable).
+    // Hold the start of each item until a whole outgoing frame is there: a short first delta would otherwise be
+    // padded with silence by the media pacer (a gap right after the first syllable).
     this.prebuffer = { item, chunks: [], samples: 0 };
     return item;
   }
