@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 /** Bottom first. A folder of src/ not listed here is itself a violation: place it when you add it. */
 export const LAYERS = [
   ['clock', 'observability', 'limits'],
-  ['audio', 'store', 'config'],
+  ['audio', 'store', 'config', 'language'],
   ['exotel', 'sim'],
   ['providers'],
   ['conversation'],
