@@ -23,7 +23,7 @@ import type { VadMode, VadRuntime, VadSampleRate } from '../audio/vad.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../clock/scheduler.js';
 import { defaultFrameBytes } from '../exotel/frame-rules.js';
 import { isRetryable } from '../providers/errors.js';
-import { SentenceChunker } from '../providers/llm/sentence-chunker.js';
+import { SentenceChunker } from '../providers/text/sentences.js';
 import type { CompiledGrammar, SpeechToText, StreamingSpeechToText } from '../providers/types.js';
 import { AudioRing } from './audio-ring.js';
 import { LiveTranscriber } from './live-transcriber.js';
@@ -731,7 +731,7 @@ export class Conversation implements AgentSession {
   async #speakStream(reply: Reply, streamed: StreamedReply): Promise<void> {
     if (this.#ended) return;
     const playback = this.#streamPlayback(reply, this.#voice);
-    const chunker = new SentenceChunker();
+    const chunker = new SentenceChunker({ markdown: true });
     const say = (sentences: readonly string[]) => {
       for (const s of sentences) {
         playback.push(s);
