@@ -3,7 +3,7 @@
 // time to first token, and the sentence chunker's cost. Prints one JSON object.
 // Run: npm run bench:llm   (RUNS=n to change the sample count)
 import { OpenAICompatibleLanguageModel } from '../src/providers/llm/openai-compatible.js';
-import { SentenceChunker } from '../src/providers/llm/sentence-chunker.js';
+import { SentenceChunker } from '../src/providers/text/sentences.js';
 import type { ChatMessage } from '../src/providers/types.js';
 import { FakeOpenAIChat } from '../test/fakes/openai-chat.js';
 
@@ -147,13 +147,13 @@ function chunker() {
   const t0 = performance.now();
   let chunks = 0;
   for (let i = 0; i < iterations; i++) {
-    const c = new SentenceChunker();
+    const c = new SentenceChunker({ markdown: true });
     for (const p of PIECES) chunks += c.push(p).length;
     chunks += c.flush().length;
   }
   const elapsed = performance.now() - t0;
   // How much of the reply must have streamed before the first chunk can be spoken.
-  const c = new SentenceChunker();
+  const c = new SentenceChunker({ markdown: true });
   let streamed = 0;
   let first = '';
   for (const p of PIECES) {

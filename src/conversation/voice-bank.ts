@@ -1,7 +1,7 @@
 // Sentence audio for replies: synthesized on demand, except fixed texts (greeting, prompts,
 // static answers), which are synthesized once per voice and sample rate and then served from
 // memory, so a greeting can start playing the moment a call starts.
-import { splitSentences } from '../providers/tts/sentences.js';
+import { splitSentences } from '../providers/text/sentences.js';
 import type { TextToSpeech } from '../providers/types.js';
 
 /** A voice as definitions name it: a provider and one of its voices. */

@@ -4,7 +4,7 @@ import { ProviderError, abortReason } from '../errors.js';
 import { resample } from '../../audio/resample-buffer.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
 import type { WorkerPool } from '../worker-pool.js';
-import { splitSentences } from './sentences.js';
+import { splitSentences } from '../text/sentences.js';
 
 /** Longest text accepted in one call (a phone reply is a few sentences; this bounds worker time). */
 export const MAX_TEXT_CHARS = 4000;

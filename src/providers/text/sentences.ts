@@ -1,23 +1,32 @@
-// Turns a language model's text deltas into speakable chunks for TTS, each handed out as soon as
-// it is certainly complete, so synthesis of the first sentence starts while the model still writes.
+// Cuts reply text into the sentences it is synthesized, played and marked in: one set of rules for
+// a whole text (an offline reply, a cached prompt) and for text streamed by a language model.
 //
 // Every decision depends only on the text itself, never on how it was split into deltas: where a
 // boundary needs a look at what follows ("Dr." + " Sharma" vs "done." + " Then"), the chunker
-// waits for that text rather than guessing, so feeding the same reply in any pieces gives the same
-// chunks.
+// waits for that text rather than guessing, so feeding the same text in any pieces gives the same
+// sentences as `splitSentences` (test/providers/sentences.test.ts checks that as a property).
 
-export interface SentenceChunkerOptions {
+export interface SentenceOptions {
+  /**
+   * A sentence shorter than this joins the next one, so one-word interjections ("Yes.") don't
+   * become separate, choppy chunks. The last one of a text stands alone (a stream cannot take back
+   * what it emitted). Default 16.
+   */
+  minChars?: number;
+  /** A chunk that reaches this length without a boundary is cut at its last space. Default 200. */
+  maxChars?: number;
   /**
    * The first chunk may end at a clause boundary (`,` `;` `:` then a space) once it is at least this
    * long, so the first audio starts sooner. Default 24; `Infinity` turns it off.
    */
   firstClauseMinChars?: number;
-  /** A chunk that reaches this length without a boundary is cut at its last space. Default 200. */
-  maxChars?: number;
+  /** Strip markdown a voice would read out (model text); otherwise only whitespace is collapsed. */
+  markdown?: boolean;
 }
 
-const DEFAULT_FIRST_CLAUSE_MIN_CHARS = 24;
+const DEFAULT_MIN_CHARS = 16;
 const DEFAULT_MAX_CHARS = 200;
+const DEFAULT_FIRST_CLAUSE_MIN_CHARS = 24;
 
 // Words that end in a period without ending the sentence. Lowercase, without their final period.
 const ABBREVIATIONS = new Set([
@@ -34,28 +43,36 @@ const NOT_A_SENTENCE_START = /[\p{Ll}\p{N}]/u;
 const NEED_MORE = -1;
 const NO = 0;
 
-/** Feed `push` with each delta as it arrives and `flush` once at the end; both return finished chunks. */
+/** Feed `push` with each delta as it arrives and `flush` once at the end; both return finished sentences. */
 export class SentenceChunker {
   private buffer = '';
+  /** Cut sentences still shorter than `minChars`, waiting to join the next one. */
+  private pending = '';
   private emitted = 0;
-  private readonly firstClauseMinChars: number;
+  private readonly minChars: number;
   private readonly maxChars: number;
+  private readonly firstClauseMinChars: number;
+  private readonly clean: (raw: string) => string;
 
-  constructor(options: SentenceChunkerOptions = {}) {
-    this.firstClauseMinChars = options.firstClauseMinChars ?? DEFAULT_FIRST_CLAUSE_MIN_CHARS;
+  constructor(options: SentenceOptions = {}) {
     this.maxChars = Math.max(8, options.maxChars ?? DEFAULT_MAX_CHARS);
+    this.minChars = Math.min(options.minChars ?? DEFAULT_MIN_CHARS, this.maxChars);
+    this.firstClauseMinChars = options.firstClauseMinChars ?? DEFAULT_FIRST_CLAUSE_MIN_CHARS;
+    this.clean = options.markdown ? speakable : collapseSpaces;
   }
 
-  /** Chunks this delta completed, cleaned for speech (often none). */
+  /** Sentences this delta completed (often none). */
   push(delta: string): string[] {
     this.buffer += delta;
     return this.drain(false);
   }
 
-  /** The rest of the text, once the model has finished. The chunker can then be reused. */
+  /** The rest of the text, once it has all arrived. The chunker can then be reused. */
   flush(): string[] {
     const out = this.drain(true);
     this.take(this.buffer.length, out);
+    if (this.pending) out.push(this.pending);
+    this.pending = '';
     this.emitted = 0;
     return out;
   }
@@ -67,15 +84,21 @@ export class SentenceChunker {
   }
 
   private take(cut: number, out: string[]): void {
-    const chunk = speakable(this.buffer.slice(0, cut));
+    const piece = this.clean(this.buffer.slice(0, cut));
     this.buffer = this.buffer.slice(cut);
-    if (WORD_CHAR.test(chunk)) {
-      out.push(chunk);
-      this.emitted++;
-    }
+    if (!WORD_CHAR.test(piece)) return; // noise only ("---", "...")
+    if (this.pending && this.pending.length + 1 + piece.length > this.maxChars) this.emit(out);
+    this.pending = this.pending ? `${this.pending} ${piece}` : piece;
+    if (this.pending.length >= this.minChars) this.emit(out);
   }
 
-  /** Where the first chunk of the buffer ends, or 0 when that cannot be known yet. */
+  private emit(out: string[]): void {
+    out.push(this.pending);
+    this.pending = '';
+    this.emitted++;
+  }
+
+  /** Where the first sentence of the buffer ends, or 0 when that cannot be known yet. */
   private nextCut(final: boolean): number {
     const text = this.buffer;
     const n = text.length;
@@ -90,7 +113,7 @@ export class SentenceChunker {
         while (i + 1 < n && SENTENCE_PUNCT.test(text[i + 1]!)) i++;
         continue;
       }
-      if (this.emitted === 0 && CLAUSE_PUNCT.test(ch) && text.slice(0, i).trim().length >= this.firstClauseMinChars) {
+      if (this.emitted === 0 && CLAUSE_PUNCT.test(ch) && this.pending.length + text.slice(0, i).trim().length >= this.firstClauseMinChars) {
         if (i + 1 === n) return final ? n : 0;
         if (/\s/.test(text[i + 1]!)) return i + 1; // "1,000" and "10:30" are not clause ends
       }
@@ -99,8 +122,8 @@ export class SentenceChunker {
   }
 }
 
-/** The whole of `text` as chunks, as a stream would produce them. */
-export function chunkText(text: string, options?: SentenceChunkerOptions): string[] {
+/** The sentences of a whole text, exactly as a stream of it would produce them; trimmed, none empty. */
+export function splitSentences(text: string, options?: SentenceOptions): string[] {
   const chunker = new SentenceChunker(options);
   return [...chunker.push(text), ...chunker.flush()];
 }
@@ -144,6 +167,10 @@ function isAbbreviation(text: string, i: number): boolean {
 function lastSpaceCut(text: string, maxChars: number): number {
   for (let p = maxChars; p > 0; p--) if (/\s/.test(text[p]!)) return p;
   return maxChars;
+}
+
+function collapseSpaces(raw: string): string {
+  return raw.replace(/\s+/g, ' ').trim();
 }
 
 /**

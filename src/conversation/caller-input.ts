@@ -1,0 +1,232 @@
+// Caller input: the caller's audio in (gaps filled, voice activity to turn-taking, kept in a ring
+// for the recogniser), the turn's words (a live recogniser's transcripts, or the turn recognised
+// at its end) and the hand-off of a finished turn to the brain.
+import { GapFiller, feedSilence } from '../audio/gap-filler.js';
+import { SpeechDetector, type FrameActivity } from '../audio/speech-detector.js';
+import type { VadRuntime, VadSampleRate } from '../audio/vad.js';
+import type { CompiledGrammar, SpeechToText } from '../providers/types.js';
+import { AudioRing } from './audio-ring.js';
+import type { BrainInput } from './brain.js';
+import type { ConversationContext } from './conversation-context.js';
+import type { ConversationSettings, LiveSttSettings } from './conversation-settings.js';
+import { LiveTranscriber } from './live-transcriber.js';
+import { recordProviderFailure } from './provider-failure.js';
+import type { Reply } from './reply.js';
+import { TurnRecognizer, type TurnTranscript } from './turn-recognizer.js';
+import type { TurnAction, TurnInput } from './turn-taking.js';
+
+/** Caller audio kept before a turn's first voiced frame and after its last, for the recognizer. */
+const PRE_ROLL_MS = 200;
+const POST_ROLL_MS = 150;
+/** A VAD segment ends after this much unvoiced audio; that pause starts speculative recognition. */
+const PAUSE_MS = 150;
+
+export interface CallerInputOptions {
+  sampleRate: number;
+  vadRuntime: VadRuntime;
+  vad: ConversationSettings['vad'];
+  /** The longest caller turn turn-taking allows (null: none), so its audio fits the ring. */
+  maxTurnMs: number | null;
+  stt?: SpeechToText;
+  grammars?: ReadonlyMap<string, CompiledGrammar>;
+  live?: LiveSttSettings;
+  /** Each VAD frame, as turn-taking input (one object, reused). */
+  onVad(input: TurnInput): void;
+}
+
+type EndOfTurn = Extract<TurnAction, { type: 'endOfTurn' }>;
+/** The ring's span of a turn's audio, pre- and post-roll included (stream time). */
+export interface TurnSpan {
+  fromMs: number;
+  toMs: number;
+}
+
+export class CallerInput {
+  readonly #ctx: ConversationContext;
+  readonly #gaps: GapFiller;
+  readonly #ring: AudioRing;
+  readonly #detector: SpeechDetector;
+  readonly #vadFrameMs: number;
+  readonly #onVad: (input: TurnInput) => void;
+  #live: LiveTranscriber | null = null;
+  readonly #liveSettings: LiveSttSettings | undefined;
+  #recognizer: TurnRecognizer | null = null;
+  #grammars: ReadonlyMap<string, CompiledGrammar>;
+  /** Reused for every VAD frame: the per-frame path allocates nothing. */
+  readonly #vadInput = { type: 'vad' as const, nowMs: 0, voiced: false, levelDbfs: 0, startMs: 0 };
+  readonly #feedAudio = (pcm: Int16Array) => this.#push(pcm);
+  /** Host time minus stream time, from the latest chunk. */
+  #offset = 0;
+  /** Stream time where the current caller turn's audio begins (first onset since the last turn). */
+  #turnAudioStartMs: number | null = null;
+  #lastTurnAudioStartMs: number | null = null;
+  #lastCallerTurn: { seq: number; startMs: number } | null = null;
+
+  constructor(ctx: ConversationContext, options: CallerInputOptions) {
+    this.#ctx = ctx;
+    const rate = options.sampleRate;
+    this.#onVad = options.onVad;
+    this.#grammars = options.grammars ?? new Map();
+    this.#liveSettings = options.live;
+    this.#gaps = new GapFiller(rate);
+    // A turn's audio, plus pre-roll and slack, must still be in the ring when the turn ends.
+    this.#ring = new AudioRing(rate, Math.min(options.maxTurnMs ?? 30_000, 30_000) + 2000);
+    this.#detector = new SpeechDetector(options.vadRuntime, {
+      sampleRate: rate as VadSampleRate,
+      ...options.vad,
+      hangoverMs: PAUSE_MS,
+      // Segments only mark pauses here; their audio is not used, so keep their buffers small.
+      maxSegmentMs: 1000,
+      onFrame: (f) => this.#onFrame(f),
+    });
+    this.#vadFrameMs = this.#detector.vad.frameMs;
+    const live = options.live;
+    if (live) {
+      this.#live = new LiveTranscriber({
+        stt: live.stt,
+        sampleRate: rate,
+        language: live.language,
+        keywords: live.keywords,
+        signal: ctx.call.signal,
+        now: () => ctx.clock.now(),
+        onTranscript: (text, final) => ctx.feed({ type: 'transcript', nowMs: ctx.clock.now(), text, final }),
+        onFailure: (report) => recordProviderFailure(ctx.call, report),
+        onDead: () => ctx.providerFailed(null, { provider: live.stt.name, stage: 'stt', code: 'dead', message: 'the stream could not be reopened', retrying: false }),
+      });
+    } else {
+      if (!options.stt) throw new Error('Conversation: a recogniser (stt) or a live one (live) is required');
+      this.#recognizer = this.#newRecognizer(options.stt);
+    }
+  }
+
+  /** A chunk of caller audio; a gap before it (by its timestamp) is filled with silence. */
+  write(pcm: Int16Array, timestampMs: number | undefined): void {
+    const gap = this.#gaps.gapBefore(timestampMs, pcm.length);
+    if (gap > 0) feedSilence(gap, this.#feedAudio);
+    this.#push(pcm);
+  }
+
+  /** Turn-taking ended the caller's turn: the span of its audio; the next turn starts afresh. */
+  endTurn(a: EndOfTurn): TurnSpan {
+    const span = { fromMs: a.turnStartMs - this.#offset - PRE_ROLL_MS, toMs: Math.min(a.turnEndMs - this.#offset + POST_ROLL_MS, this.#ring.endMs) };
+    this.#lastTurnAudioStartMs = this.#turnAudioStartMs;
+    this.#turnAudioStartMs = null;
+    return span;
+  }
+
+  /** The reply to the last turn was cancelled because the caller went on: their next turn continues it. */
+  continueTurn(): void {
+    this.#turnAudioStartMs = this.#lastTurnAudioStartMs;
+  }
+
+  /** A cut reply resumes (the interruption was noise): what was heard of it is no turn. */
+  discardTurn(): void {
+    this.#turnAudioStartMs = null;
+    this.#recognizer?.reset();
+  }
+
+  /** Recognises the turn, writes it to the transcript and the brain's context, then has `reply` answer it. */
+  async answerTurn(reply: Reply, a: EndOfTurn, span: TurnSpan): Promise<void> {
+    const ctx = this.#ctx;
+    const { turnStartMs: startMs, turnEndMs: endMs, continuation } = a;
+    reply.answersSpeech = true;
+    const t = await this.#transcribe(span);
+    if (reply.abort.signal.aborted || ctx.ended) return;
+    ctx.record.latency(reply, 'turn.transcript', { sttMs: Math.round(t.ms), text: t.text, confidence: round3(t.confidence), rejected: t.rejected });
+    const text = t.text || '[unrecognised]';
+    const turn = { text, startedAt: ctx.epoch(startMs), endedAt: ctx.epoch(endMs) };
+    const last = this.#lastCallerTurn;
+    if (continuation && last && last.startMs === startMs) {
+      ctx.call.updateTurn(last.seq, { text, endedAt: turn.endedAt });
+      const entry = ctx.history.findLast((e) => e.role === 'caller');
+      if (entry) entry.text = text;
+    } else {
+      this.#lastCallerTurn = { seq: ctx.call.addTurn({ role: 'caller', ...turn }), startMs };
+      ctx.history.push({ role: 'caller', text });
+    }
+    const input: BrainInput = t.text ? { type: 'speech', text: t.text, confidence: t.confidence } : { type: 'unrecognised', reason: t.rejected ?? 'no-match' };
+    await ctx.respond(reply, input);
+  }
+
+  /** A cloud recogniser failed for good: stop streaming to it. */
+  closeLive(): void {
+    this.#live?.close();
+    this.#live = null;
+  }
+
+  /** From now on each turn is recognised at its end by `stt` (the offline recogniser). */
+  recogniseWith(stt: SpeechToText, grammars: ReadonlyMap<string, CompiledGrammar>): void {
+    this.#grammars = grammars;
+    this.#recognizer = this.#newRecognizer(stt);
+  }
+
+  /** The call ended. */
+  close(): void {
+    this.closeLive();
+    this.#detector.close();
+    if (this.#gaps.gaps > 0) this.#ctx.call.record('caller-audio-gaps', { gaps: this.#gaps.gaps, filledMs: Math.round(this.#gaps.filledMs) });
+  }
+
+  #newRecognizer(stt: SpeechToText): TurnRecognizer {
+    const ctx = this.#ctx;
+    return new TurnRecognizer({
+      stt,
+      ring: this.#ring,
+      grammar: () => this.#grammars.get(ctx.brain.grammarKey()),
+      now: () => ctx.clock.now(),
+      onError: (err) => ctx.call.log.warn({ err }, 'speech recognition failed'),
+    });
+  }
+
+  #push(pcm: Int16Array): void {
+    this.#ring.write(pcm);
+    this.#live?.write(pcm);
+    this.#offset = this.#ctx.clock.now() - this.#ring.endMs;
+    const events = this.#detector.push(pcm);
+    for (const ev of events) {
+      if (ev.type === 'speech-start') {
+        this.#recognizer?.speechStarted();
+        this.#turnAudioStartMs ??= ev.startMs;
+      } else if (ev.type === 'speech-end') {
+        if (this.#ctx.turnState() === 'userSpeaking' && this.#turnAudioStartMs !== null) {
+          // A live recogniser sends its transcripts as they come; the offline one is asked at pauses.
+          if (this.#recognizer && !this.#live) void this.#speculate(this.#turnAudioStartMs - PRE_ROLL_MS, Math.min(ev.endMs + POST_ROLL_MS, this.#ring.endMs));
+        } else {
+          this.#turnAudioStartMs = null; // noise that opened no turn is not the start of the next one
+        }
+      }
+    }
+  }
+
+  #onFrame(f: FrameActivity): void {
+    const input = this.#vadInput;
+    input.startMs = f.startMs + this.#offset;
+    input.nowMs = input.startMs + this.#vadFrameMs;
+    input.voiced = f.voiced;
+    input.levelDbfs = f.levelDbfs;
+    this.#onVad(input);
+  }
+
+  async #speculate(fromMs: number, toMs: number): Promise<void> {
+    const t = await this.#recognizer!.speculate(fromMs, toMs);
+    if (!t || this.#ctx.ended || t.text === '') return;
+    // Words were said: an interruption is real, and the turn may end sooner.
+    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: true });
+  }
+
+  /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */
+  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms'>> {
+    const live = this.#live;
+    if (live) {
+      const t = await live.turnText(fromMs, this.#liveSettings!.finalTranscriptMs);
+      // Transcripts that were still interim when the bound passed are used, but noted.
+      if (!t.complete) this.#ctx.call.record('stt.finalize-timeout', { waitedMs: Math.round(t.waitedMs) });
+      return { text: t.text, confidence: t.confidence, rejected: t.text ? undefined : 'no-match', ms: t.waitedMs };
+    }
+    return this.#recognizer!.recognize(fromMs, toMs);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
