@@ -1,6 +1,7 @@
-// What a Realtime agent is configured with, and what it reports: the options, the tools the model may call, and a
-// session failure as `onFailure` sees it.
-import type { RealtimeProtocol } from '../../../providers/realtime/realtime-session.js';
+// What a Realtime agent is configured with, and what it reports: the options, the tools the model may call, a
+// session failure as `onFailure` sees it, and the session setup the options come to.
+import { chooseRealtimeFormat } from '../../../providers/realtime/realtime-audio.js';
+import type { RealtimeProtocol, RealtimeSessionConfig } from '../../../providers/realtime/realtime-session.js';
 import type { ToolSpec } from '../../../providers/types.js';
 import type { CallControl } from '../../../conversation/call-contract.js';
 
@@ -72,4 +73,17 @@ export interface RealtimeAgentOptions {
    * callback the bridge hands the call to the flow's next applet (`hangup('transfer')`).
    */
   onFailure?: (failure: RealtimeFailure, call: CallControl) => void;
+}
+
+/** What each session of the call is set up with. */
+export function sessionConfig(o: RealtimeAgentOptions, protocol: RealtimeProtocol, callRate: number, tools: ToolSpec[]): RealtimeSessionConfig {
+  const transcriptionModel = o.transcriptionModel === undefined ? (protocol === 'ga' ? 'gpt-4o-mini-transcribe' : 'whisper-1') : o.transcriptionModel;
+  return {
+    instructions: o.instructions,
+    voice: o.voice,
+    audioFormat: chooseRealtimeFormat(callRate),
+    turnDetection: o.turnDetection === 'local' ? null : { type: 'server_vad', ...o.serverVad, createResponse: true, interruptResponse: false },
+    transcription: transcriptionModel ? { model: transcriptionModel, ...(o.language ? { language: o.language } : {}) } : null,
+    tools,
+  };
 }

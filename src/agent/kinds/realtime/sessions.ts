@@ -1,16 +1,15 @@
 // The provider sessions of one call: the first one (one retry), a standby opened before the provider's time limit
 // and switched to at a quiet moment, and a new one when the live session drops. Every later session gets the
-// conversation replayed as text and the caller's recent audio. A refused or lost session is reported through
-// `onFailure` (or, without one, the call is handed on).
+// conversation replayed as text and the caller's recent audio. A refused or lost session is reported (failure.ts).
 import { ProviderError, isRetryable } from '../../../providers/errors.js';
 import { connectRealtime, type RealtimeCloseInfo, type RealtimeConnection } from '../../../providers/realtime/openai-realtime.js';
-import { chooseRealtimeFormat } from '../../../providers/realtime/realtime-audio.js';
 import type { RealtimeServerEvent } from '../../../providers/realtime/realtime-events.js';
 import type { RealtimeProtocol, RealtimeSessionConfig } from '../../../providers/realtime/realtime-session.js';
 import type { ToolSpec } from '../../../providers/types.js';
 import type { CallControl } from '../../../conversation/call-contract.js';
 import { CallerAudio } from './caller-audio.js';
-import type { RealtimeAgentOptions, RealtimeFailure, RealtimeFailureKind } from './options.js';
+import { reportFailure } from './failure.js';
+import { sessionConfig, type RealtimeAgentOptions } from './options.js';
 import type { RealtimeTranscript } from './transcript.js';
 
 /** Caller audio a rotated-to session gets: the start of a word said during the switch. */
@@ -34,34 +33,6 @@ export interface SessionHooks {
 
 interface Slot {
   conn: RealtimeConnection | undefined;
-}
-
-/** What each session of the call is set up with. */
-function sessionConfig(o: RealtimeAgentOptions, protocol: RealtimeProtocol, callRate: number, tools: ToolSpec[]): RealtimeSessionConfig {
-  const transcriptionModel = o.transcriptionModel === undefined ? (protocol === 'ga' ? 'gpt-4o-mini-transcribe' : 'whisper-1') : o.transcriptionModel;
-  return {
-    instructions: o.instructions,
-    voice: o.voice,
-    audioFormat: chooseRealtimeFormat(callRate),
-    turnDetection: o.turnDetection === 'local' ? null : { type: 'server_vad', ...o.serverVad, createResponse: true, interruptResponse: false },
-    transcription: transcriptionModel ? { model: transcriptionModel, ...(o.language ? { language: o.language } : {}) } : null,
-    tools,
-  };
-}
-
-function failureKind(err: unknown): RealtimeFailureKind {
-  if (!(err instanceof ProviderError)) return 'connection-lost';
-  if (err.details?.providerCode === 'session_expired') return 'session-expired';
-  switch (err.code) {
-    case 'unauthorized':
-    case 'rate-limited':
-    case 'timeout':
-    case 'server':
-    case 'bad-response':
-      return err.code;
-    default:
-      return 'connection-lost';
-  }
 }
 
 export class RealtimeSessions {
@@ -156,7 +127,7 @@ export class RealtimeSessions {
       conn = await this.connectWithRetry(slot);
     } catch (err) {
       if (this.ended) return;
-      this.fail(err, 'connect', false);
+      reportFailure(this.call, this.o, err, 'connect', false);
       return;
     }
     if (this.ended) {
@@ -264,7 +235,7 @@ export class RealtimeSessions {
   private async recover(error: Error, duringReply: boolean): Promise<void> {
     const reconnect = this.o.reconnect ?? true;
     this.active = undefined;
-    this.fail(error, 'mid-call', reconnect, duringReply);
+    reportFailure(this.call, this.o, error, 'mid-call', reconnect, duringReply);
     if (!reconnect) return;
     try {
       const slot = await this.openReplayed();
@@ -274,23 +245,7 @@ export class RealtimeSessions {
       // The caller was waiting for an answer: let the model pick the conversation up.
       if (duringReply) this.hooks.resume();
     } catch (err) {
-      if (!this.ended) this.fail(err, 'mid-call', false, duringReply);
-    }
-  }
-
-  private fail(err: unknown, phase: RealtimeFailure['phase'], recovering: boolean, duringReply = false): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const failure: RealtimeFailure = { kind: failureKind(err), error, phase, duringReply, recovering };
-    this.call.record('realtime.failure', { kind: failure.kind, phase, duringReply, recovering, message: error.message });
-    this.call.log.warn({ kind: failure.kind, phase, recovering, err: error.message }, 'realtime session failed');
-    if (this.o.onFailure) {
-      try {
-        this.o.onFailure(failure, this.call);
-      } catch (cbErr) {
-        this.call.log.error({ err: cbErr }, 'realtime onFailure callback threw');
-      }
-    } else if (!recovering) {
-      this.call.hangup('transfer', `realtime ${failure.kind}`);
+      if (!this.ended) reportFailure(this.call, this.o, err, 'mid-call', false, duringReply);
     }
   }
 }
