@@ -166,6 +166,30 @@ describe('LlmBrain', () => {
     );
   });
 
+  it('tool arguments are parsed within limits: a depth bomb reaches no tool, polluting keys are dropped', async () => {
+    const seen: unknown[] = [];
+    const echo: AgentTool = {
+      spec: { name: 'echo', description: 'Echo', parameters: { type: 'object', properties: {} } },
+      run: async (args) => {
+        seen.push(args);
+        return { ok: true };
+      },
+    };
+    const bomb = `{"a":${'['.repeat(40)}${']'.repeat(40)}}`;
+    chat.script = (req) => {
+      const results = req.messages?.filter((m: { role: string }) => m.role === 'tool') ?? [];
+      if (results.length === 0) {
+        return { toolCalls: [{ id: 'a', name: 'echo', arguments: bomb }, { id: 'b', name: 'echo', arguments: '{"x":1,"__proto__":{"admin":true}}' }] };
+      }
+      return { text: [results.map((r: { content: string }) => r.content).join(' | ')] };
+    };
+    const call = recordingCall();
+    const parts = await collect(brain({ tools: [echo] }).startSession({ call }).respond(speech('go'), [{ role: 'caller', text: 'go' }], new AbortController().signal));
+    assert.match(textOf(parts), /^\{"error":"the arguments are over the JSON limits \(\$\.a.*nested deeper than 32\)"\} \| \{"ok":true\}$/);
+    assert.deepEqual(seen, [{ x: 1 }]);
+    assert.equal(Object.getPrototypeOf(seen[0]), Object.prototype);
+  });
+
   it('aborting the reply stops a pending tool (its signal fires) and the stream', async () => {
     let toolSignal: AbortSignal | undefined;
     const hang: AgentTool = {

@@ -70,6 +70,15 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     case '/redirect':
       res.writeHead(302, { location: `${base}/orders` });
       return void res.end();
+    case '/deep':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+    case '/wide':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify(Array.from({ length: 20_000 }, () => 0)));
+    case '/polluting':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"status":"shipped","__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}');
     case '/hang':
       return; // never answers
     default:
@@ -182,6 +191,18 @@ test('an empty answer is a success; invalid JSON is an error', async () => {
     status: 200,
     body: '{"status": ',
   });
+});
+
+test('JSON answers are parsed within limits: a depth bomb or too many items is an error result, polluting keys are dropped', async () => {
+  const deep = (await tool({ url: `${base}/deep`, maxResponseBytes: 64 * 1024 }).run({ order_id: '12345' }, ctx())) as { error: string };
+  assert.match(deep.error, /order_status answered JSON over the limits \(\$.*nested deeper than 32\)/);
+  const wide = (await tool({ url: `${base}/wide`, maxResponseBytes: 64 * 1024 }).run({ order_id: '12345' }, ctx())) as { error: string };
+  assert.match(wide.error, /over the limits \(\$: more than 10000 items\)/);
+  const clean = (await tool({ url: `${base}/polluting` }).run({ order_id: '12345' }, ctx())) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(clean), ['status']);
+  assert.equal(Object.getPrototypeOf(clean), Object.prototype);
+  assert.equal(({} as { isAdmin?: unknown }).isAdmin, undefined);
+  assertNoSecrets([deep, wide, clean]);
 });
 
 test('answers over the size cap are refused, whether declared or streamed', async () => {

@@ -297,6 +297,9 @@ export class FakeDeepgramConnection {
     this.#ws.terminate();
   }
 
+  /** Record control messages but do not act on them (a Deepgram that never answers CloseStream). */
+  ignoreControls = false;
+
   /** Send text as is (e.g. malformed JSON). */
   sendRaw(text: string): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
@@ -324,6 +327,7 @@ export class FakeDeepgramConnection {
       }
       this.received.push({ kind: 'control', type });
       for (const w of this.#controlWaiters.filter((x) => x.type === type)) w.resolve();
+      if (this.ignoreControls) return;
       if (type === 'Finalize') this.#finalize();
       else if (type === 'CloseStream') this.#closeStream();
       return;

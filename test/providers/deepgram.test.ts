@@ -353,7 +353,7 @@ test('malformed messages are non-fatal bad-response errors; unknown types are ig
   });
 });
 
-test('abort mid-stream drops the socket at once and silences the stream', T, async () => {
+test('abort mid-stream (the call hung up) silences the stream and ends it with CloseStream, not a dropped socket', T, async () => {
   await withFake({}, async (fake) => {
     const c = collector();
     const ac = new AbortController();
@@ -362,11 +362,50 @@ test('abort mid-stream drops the socket at once and silences the stream', T, asy
     writeFrames(stream, tone(300));
     ac.abort();
     const seen = c.events.length;
-    assert.equal((await conn.closed).code, 1006);
+    // Deepgram flushes its last results and closes normally; nobody hears them any more.
+    assert.equal((await conn.closed).code, 1000);
     await stream.close();
+    assert.deepEqual(conn.controls, ['CloseStream']);
     writeFrames(stream, tone(100));
     assert.equal(c.events.length, seen);
-    assert.equal(conn.controls.length, 0, 'no CloseStream after an abort');
+    assert.equal(conn.received.filter((r) => r.kind === 'audio').length, 15, 'no audio after the abort');
+  });
+});
+
+test('a Deepgram that never answers CloseStream is dropped after closeTimeoutMs', T, async () => {
+  await withFake({}, async (fake) => {
+    const stream = await stt(fake, { closeTimeoutMs: 50 }).open(streamOpts(() => {}));
+    const conn = fake.connections[0]!;
+    conn.ignoreControls = true;
+    const t0 = performance.now();
+    await stream.close();
+    assert.ok(performance.now() - t0 >= 40, 'waited for the close bound');
+    assert.deepEqual(conn.controls, ['CloseStream']);
+    assert.equal((await conn.closed).code, 1006);
+  });
+});
+
+test('hostile messages: a depth bomb, polluting keys and an oversized message are refused, never thrown', T, async () => {
+  await withFake({}, async (fake) => {
+    const c = collector();
+    const stream = await stt(fake, { reconnect: true }).open(streamOpts(c.onEvent));
+    const conn = fake.connections[0]!;
+    conn.sendRaw(`{"type":"Results","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const depth = errOf(await c.waitFor(isError));
+    assert.equal(depth.code, 'bad-response');
+    assert.match(depth.message, /JSON limits.*deeper than/);
+    // Polluting keys are dropped, the rest of the message still counts.
+    conn.sendRaw('{"type":"SpeechStarted","timestamp":0.25,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const started = await c.waitFor((e) => e.type === 'speech-started');
+    assert.deepEqual(started, { type: 'speech-started', atMs: 250 });
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    // Over the message cap: ws refuses it (1009), a fatal bad-response that no reconnect can fix.
+    conn.sendRaw(JSON.stringify({ type: 'Metadata', pad: 'x'.repeat(1.5 * 1024 * 1024) }));
+    const fatal = await c.waitFor((e) => e.type === 'error' && e.fatal);
+    assert.equal(errOf(fatal).code, 'bad-response');
+    assert.match(errOf(fatal).message, /larger than 1048576 bytes/);
+    assert.equal(fake.attempts.length, 1);
+    await stream.close();
   });
 });
 

@@ -183,7 +183,7 @@ test('wrong key: unauthorized with the provider message, the key masked out', as
     const err = providerError(error, 'unauthorized');
     assert.match(err.message, /HTTP 401: Incorrect API key provided: sk-\*\*\*\. You can find your API key/);
     assert.ok(!err.message.includes('7899'));
-    assert.equal(err.details?.code, 'invalid_api_key');
+    assert.equal(err.details?.providerCode, 'invalid_api_key');
     assert.match(String(err.details?.requestId), /^req_/);
     assert.equal(isRetryable(err), false);
   });
@@ -203,7 +203,7 @@ test('403 (region not supported): unauthorized', async () => {
     const { error } = await collectUntilError(model().chat({ messages: USER }));
     const err = providerError(error, 'unauthorized');
     assert.equal(err.details?.status, 403);
-    assert.equal(err.details?.code, 'unsupported_country_region_territory');
+    assert.equal(err.details?.providerCode, 'unsupported_country_region_territory');
   });
 });
 
@@ -213,7 +213,7 @@ test('429: rate-limited with Retry-After', async () => {
     const { error } = await collectUntilError(model().chat({ messages: USER }));
     const err = providerError(error, 'rate-limited');
     assert.equal(err.details?.retryAfterSec, 7);
-    assert.equal(err.details?.code, 'rate_limit_exceeded');
+    assert.equal(err.details?.providerCode, 'rate_limit_exceeded');
     assert.match(err.message, /Rate limit reached/);
     assert.equal(isRetryable(err), true);
   });

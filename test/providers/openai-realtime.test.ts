@@ -269,6 +269,24 @@ describe('OpenAI Realtime client against the fake', () => {
     await s.conn.close();
   });
 
+  it('hostile events: a depth bomb and polluting keys are bad-response, an oversized frame ends the session as bad-response', async () => {
+    const s = await open('ga');
+    fake.last!.sendRaw(`{"type":"response.done","response":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
+    fake.last!.sendRaw('{"type":"some.future_event","__proto__":{"polluted":true}}');
+    s.conn.updateSession(ULAW_SESSION);
+    await s.next('session.updated');
+    assert.equal(s.invalid.length, 1);
+    assert.equal(s.invalid[0]!.code, 'bad-response');
+    assert.match(s.invalid[0]!.message, /JSON limits.*deeper than/);
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    assert.equal(s.conn.stats.ignored, 1);
+    fake.last!.sendRaw(JSON.stringify({ type: 'response.output_audio.delta', delta: 'A'.repeat(5 * 1024 * 1024) }));
+    await s.closed;
+    assert.equal(s.closeInfo?.requested, false);
+    assert.equal(s.closeInfo?.error?.code, 'bad-response');
+    assert.match(s.closeInfo?.error?.message ?? '', /larger than 4194304 bytes/);
+  });
+
   it('a drop mid-reply closes with connection-lost', async () => {
     const s = await open('ga');
     s.conn.updateSession({ ...ULAW_SESSION, turnDetection: null });

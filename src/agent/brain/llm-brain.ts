@@ -5,6 +5,7 @@
 // Built-in `end_call` and `transfer` end the reply with the goodbye / hand-over line and an action.
 // A model request that fails before anything of it was said is retried once when that can help;
 // then the brain gives up with a ProviderFailure and the conversation falls back.
+import { DEFAULT_JSON_LIMITS, tryParseBoundedJson } from '../../limits/bounded-json.js';
 import { ProviderError, abortReason, isRetryable } from '../../providers/errors.js';
 import type { ChatDelta, ChatMessage, LanguageModel, ToolCall, ToolSpec } from '../../providers/types.js';
 import { ProviderFailure, failureReport, recordProviderFailure } from '../../conversation/provider-failure.js';
@@ -239,11 +240,15 @@ class LlmSession implements BrainSession {
       return JSON.stringify(content ?? null);
     };
     if (!tool) return done(false, { error: `there is no tool named ${call.name}` }, 'unknown tool');
-    let args: unknown;
-    try {
-      args = call.arguments.trim() ? JSON.parse(call.arguments) : {};
-    } catch {
-      return done(false, { error: 'the arguments are not valid JSON' }, 'bad arguments');
+    let args: unknown = {};
+    if (call.arguments.trim()) {
+      // The model's arguments are outside input too: bounded before a tool (or a JSON.stringify) walks them.
+      const parsed = tryParseBoundedJson(call.arguments, DEFAULT_JSON_LIMITS);
+      if (!parsed.ok) {
+        const error = parsed.error.reason === 'syntax' ? 'the arguments are not valid JSON' : `the arguments are over the JSON limits (${parsed.error.message})`;
+        return done(false, { error }, 'bad arguments');
+      }
+      args = parsed.value;
     }
     const ctl = new AbortController();
     const limit = this.o.toolTimeoutMs;
@@ -268,12 +273,9 @@ class LlmSession implements BrainSession {
   /** `end_call` / `transfer`: the closing line (unless the model already said one), then the action. */
   *#end(call: ToolCall, said: string): Generator<ReplyPart> {
     let args: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = call.arguments.trim() ? JSON.parse(call.arguments) : {};
-      if (parsed && typeof parsed === 'object') args = parsed as Record<string, unknown>;
-    } catch {
-      // Ending the call does not depend on well-formed arguments.
-    }
+    // Ending the call does not depend on well-formed arguments.
+    const parsed = call.arguments.trim() ? tryParseBoundedJson(call.arguments, DEFAULT_JSON_LIMITS) : undefined;
+    if (parsed?.ok && parsed.value && typeof parsed.value === 'object') args = parsed.value as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
     const hasSaid = said.trim() !== '';
     if (call.name === END_CALL_TOOL) {

@@ -3,6 +3,7 @@
 // text, goes back to the model. Every failure comes back as `{ error }` the model can read and talk about ("I can't
 // reach the order system right now"); none throws, except an abort (barge-in, hang-up), whose result nobody reads.
 // Neither the URL (it may carry a token) nor header values appear in what the model or a log sees.
+import { DEFAULT_JSON_LIMITS, tryParseBoundedJson, type JsonLimitError } from '../../limits/bounded-json.js';
 import { abortReason } from '../../providers/errors.js';
 import { validateJson, type JsonSchema } from './json-schema.js';
 import type { AgentTool, ToolContext } from './types.js';
@@ -79,9 +80,12 @@ export function createHttpTool(options: HttpToolOptions): AgentTool {
       }
       const text = await readCapped(res, maxBytes);
       const body = parseBody(text, res.headers.get('content-type'));
-      if (!res.ok) return fail(`${name} answered HTTP ${res.status}`, res.status, typeof body === 'object' && body !== null ? body : clip(text.trim()));
-      if (body === undefined) return fail(`${name} answered with invalid JSON`, res.status, clip(text));
-      return text === '' ? { ok: true, status: res.status } : body;
+      if (!res.ok) return fail(`${name} answered HTTP ${res.status}`, res.status, 'value' in body && typeof body.value === 'object' && body.value !== null ? body.value : clip(text.trim()));
+      if ('error' in body) {
+        if (body.error.reason === 'syntax') return fail(`${name} answered with invalid JSON`, res.status, clip(text));
+        return fail(`${name} answered JSON over the limits (${body.error.message})`, res.status);
+      }
+      return text === '' ? { ok: true, status: res.status } : body.value;
     } catch (err) {
       if (ctx.signal.aborted) throw abortReason(ctx.signal);
       if (timeout.signal.aborted) return fail(`${name} did not answer within ${timeoutMs} ms`);
@@ -130,16 +134,16 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
-/** JSON when the server says so (undefined if it is not valid JSON), text otherwise. */
-function parseBody(text: string, contentType: string | null): unknown {
+/**
+ * JSON when the server says so, parsed within DEFAULT_JSON_LIMITS (the model's context, and the JSON.stringify
+ * that puts the answer there, must not meet a depth bomb; polluting keys are dropped); text otherwise.
+ */
+function parseBody(text: string, contentType: string | null): { value: unknown } | { error: JsonLimitError } {
   const json = /[/+]json\b/i.test(contentType ?? '');
-  if (!json) return text.trim();
-  if (text.trim() === '') return '';
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  if (!json) return { value: text.trim() };
+  if (text.trim() === '') return { value: '' };
+  const parsed = tryParseBoundedJson(text, DEFAULT_JSON_LIMITS);
+  return parsed.ok ? { value: parsed.value } : { error: parsed.error };
 }
 
 function clip(text: string): string {

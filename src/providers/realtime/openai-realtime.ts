@@ -4,10 +4,10 @@
 // `Authorization: Bearer`, `OpenAI-Beta: realtime=v1` only for the beta shape), .../guides/realtime-conversations
 // (session lifecycle, input audio buffer, function calling, truncation), the Realtime client/server event reference.
 import WebSocket from 'ws';
-import type { IncomingMessage } from 'node:http';
 import { maskUrl } from '../../observability/redact.js';
 import { ProviderError, abortReason } from '../errors.js';
-import { parseServerEvent, type RealtimeClientEvent, type RealtimeInputItem, type RealtimeServerEvent } from './realtime-events.js';
+import { closeError, redactSecrets, upgradeRefusal } from '../refusal.js';
+import { MAX_REALTIME_EVENT_BYTES, parseServerEvent, type RealtimeClientEvent, type RealtimeInputItem, type RealtimeServerEvent } from './realtime-events.js';
 import { sessionPayload, type RealtimeProtocol, type RealtimeSessionConfig } from './realtime-session.js';
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -53,35 +53,12 @@ export function realtimeUrl(baseUrl: string, model: string): string {
   return u.toString();
 }
 
-function statusError(status: number, retryAfter: string | undefined, body: string): ProviderError {
-  const detail = body ? `: ${body.slice(0, 200)}` : '';
-  if (status === 401 || status === 403) return new ProviderError('unauthorized', `realtime refused the key (HTTP ${status})${detail}`, { status });
-  if (status === 429) {
-    const sec = Number(retryAfter);
-    return new ProviderError('rate-limited', `realtime rate limited (HTTP 429)${detail}`, { status, ...(Number.isFinite(sec) ? { retryAfterSec: sec } : {}) });
-  }
-  if (status >= 500) return new ProviderError('server', `realtime server error (HTTP ${status})${detail}`, { status });
-  return new ProviderError('bad-response', `realtime upgrade answered HTTP ${status}${detail}`, { status });
-}
-
 /** Maps an `error` event that arrives instead of `session.created`. */
 function sessionError(code: string | null | undefined, message: string | undefined): ProviderError {
-  const text = `realtime session refused: ${code ?? 'error'}${message ? ` (${message.slice(0, 200)})` : ''}`;
+  const text = `realtime session refused: ${code ?? 'error'}${message ? ` (${redactSecrets(message, [], 200)})` : ''}`;
   if (code === 'invalid_api_key' || code === 'unauthorized' || code === 'insufficient_quota') return new ProviderError('unauthorized', text, { providerCode: code });
   if (code === 'rate_limit_exceeded') return new ProviderError('rate-limited', text, { providerCode: code });
   return new ProviderError('server', text, { providerCode: code ?? undefined });
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      if (body.length < 1000) body += chunk;
-    });
-    res.on('end', () => resolve(body));
-    res.on('error', () => resolve(body));
-  });
 }
 
 /** Opens a Realtime session; resolves once the server sent `session.created`. */
@@ -92,7 +69,7 @@ export function connectRealtime(options: RealtimeClientOptions, handlers: Realti
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const headers: Record<string, string> = { Authorization: `Bearer ${options.apiKey}` };
   if (protocol === 'beta') headers['OpenAI-Beta'] = 'realtime=v1';
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: options.connectTimeoutMs ?? 10_000 });
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: options.connectTimeoutMs ?? 10_000, maxPayload: MAX_REALTIME_EVENT_BYTES });
   const conn = new RealtimeConnection(ws, protocol, maskUrl(url), handlers);
 
   return new Promise<RealtimeConnection>((resolve, reject) => {
@@ -115,7 +92,7 @@ export function connectRealtime(options: RealtimeClientOptions, handlers: Realti
     const timer = setTimeout(() => finish(new ProviderError('timeout', `no realtime session within ${options.connectTimeoutMs ?? 10_000} ms (${conn.url})`)), options.connectTimeoutMs ?? 10_000);
 
     ws.on('unexpected-response', (_req, res) => {
-      void readBody(res).then((body) => finish(statusError(res.statusCode ?? 0, res.headers['retry-after'] as string | undefined, body)));
+      void upgradeRefusal(res, { provider: 'realtime', secrets: [options.apiKey], requestIdHeader: 'x-request-id' }).then(finish);
     });
     ws.on('error', (err) => {
       if (!settled) finish(new ProviderError('connection-lost', `realtime connection failed (${conn.url}): ${err.message}`));
@@ -139,6 +116,8 @@ export class RealtimeConnection {
   onHandshakeEvent: ((event: RealtimeServerEvent) => void) | undefined;
   private requested = false;
   private lastErrorCode: string | undefined;
+  /** ws refused a frame over MAX_REALTIME_EVENT_BYTES (it then closes with 1009). */
+  private tooBig = false;
   private closed: Promise<void>;
 
   constructor(
@@ -155,8 +134,9 @@ export class RealtimeConnection {
         this.onClosed(code, reason.toString());
       });
     });
-    ws.on('error', () => {
+    ws.on('error', (err) => {
       // Reported through 'close' (which always follows); without a listener ws would throw.
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.tooBig = true;
     });
   }
 
@@ -268,11 +248,13 @@ export class RealtimeConnection {
       this.handlers.onClose?.({ code, reason, requested: true });
       return;
     }
-    const expired = this.lastErrorCode === 'session_expired';
-    const error = new ProviderError('connection-lost', expired ? 'realtime session hit its maximum duration' : `realtime connection lost (code ${code}${reason ? `, ${reason}` : ''})`, {
-      code,
-      ...(this.lastErrorCode ? { providerCode: this.lastErrorCode } : {}),
-    });
+    const providerCode = this.lastErrorCode ? { providerCode: this.lastErrorCode } : {};
+    const error =
+      this.lastErrorCode === 'session_expired'
+        ? new ProviderError('connection-lost', 'realtime session hit its maximum duration', { closeCode: code, ...providerCode })
+        : this.tooBig
+          ? new ProviderError('bad-response', `realtime sent an event larger than ${MAX_REALTIME_EVENT_BYTES} bytes`, { closeCode: code, limit: 'size' })
+          : closeError('realtime', code, reason, providerCode);
     this.handlers.onClose?.({ code, reason, requested: false, error });
   }
 }

@@ -9,6 +9,7 @@
 // the API reference of client/server events (GA and beta), and openai/openai-agents-js
 // packages/agents-realtime/src/openaiRealtimeEvents.ts for the GA field names.
 import { z } from 'zod';
+import { DEFAULT_JSON_LIMITS, tryParseBoundedJson, type JsonLimits } from '../../limits/bounded-json.js';
 
 const id = z.string().min(1);
 const index = z.number().int().nonnegative();
@@ -121,14 +122,17 @@ export type ParsedServerEvent =
   | { kind: 'ignored'; type: string }
   | { kind: 'invalid'; reason: string };
 
-/** Parses one server text frame; never throws. */
+/** Largest server event accepted: audio deltas are base64 in a JSON string, so strings may be as long. */
+export const MAX_REALTIME_EVENT_BYTES = 4 * 1024 * 1024;
+const EVENT_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxBytes: MAX_REALTIME_EVENT_BYTES, maxStringLength: MAX_REALTIME_EVENT_BYTES };
+
+/** Parses one server text frame within EVENT_LIMITS; never throws. */
 export function parseServerEvent(text: string): ParsedServerEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid', reason: `not JSON (${text.length} chars)` };
+  const parsed = tryParseBoundedJson(text, EVENT_LIMITS);
+  if (!parsed.ok) {
+    return { kind: 'invalid', reason: parsed.error.reason === 'syntax' ? `not JSON (${text.length} chars)` : `over the JSON limits (${parsed.error.message})` };
   }
+  const raw = parsed.value;
   if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') {
     return { kind: 'invalid', reason: 'event without a type' };
   }

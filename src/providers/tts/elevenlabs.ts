@@ -10,12 +10,11 @@
 // - https://help.elevenlabs.io/hc/en-us/articles/19572237925521 (error bodies
 //   `{"detail":{"status","message"}}`: invalid_api_key, voice_not_found, max_character_limit_exceeded);
 // - https://help.elevenlabs.io/hc/en-us/articles/13298164480913 (characters per request by model).
-import { z } from 'zod';
-import { ProviderError, abortReason, type ProviderErrorCode } from '../errors.js';
+import { ProviderError } from '../errors.js';
 import { alawToPcm16, ulawToPcm16 } from '../../audio/g711.js';
-import { createResampler, type Resampler } from '../../audio/resampler.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
-import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, safeJson, streamHttpAudio, type ParsedError } from './http-audio.js';
+import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, streamHttpAudio } from './http-audio.js';
+import { commonErrorFields, type ErrorSummary } from '../refusal.js';
 
 export const ELEVENLABS_DEFAULT_BASE_URL = 'https://api.elevenlabs.io';
 export const ELEVENLABS_DEFAULT_MODEL = 'eleven_flash_v2_5';
@@ -90,15 +89,6 @@ interface Format {
   codec: 'pcm16' | 'ulaw' | 'alaw';
   rate: number;
 }
-
-const detailSchema = z.object({
-  detail: z.union([
-    z.object({ status: z.string().optional(), code: z.string().optional(), message: z.string().optional() }),
-    // FastAPI validation errors (422).
-    z.array(z.object({ msg: z.string(), loc: z.array(z.union([z.string(), z.number()])).optional() })),
-    z.string(),
-  ]),
-});
 
 export class ElevenLabsTextToSpeech implements TextToSpeech {
   readonly name: string;
@@ -194,17 +184,8 @@ async function* decodeStream(bytes: AsyncIterable<Uint8Array>, format: Format, r
   if (tail.length > 0) yield tail;
 }
 
-/** `detail` of an error body: `{status, message}`, FastAPI's validation list (422), or a string. */
-function elevenLabsError(text: string): ParsedError {
-  const parsed = detailSchema.safeParse(safeJson(text));
-  if (!parsed.success) return { message: text.trim().slice(0, 200) || undefined };
-  const { detail } = parsed.data;
-  if (typeof detail === 'string') return { message: detail };
-  if (Array.isArray(detail)) return { message: detail.map((d) => `${(d.loc ?? []).join('.')}: ${d.msg}`).join('; ') };
-  const providerCode = detail.status ?? detail.code;
-  return {
-    message: [providerCode, detail.message].filter(Boolean).join(': ') || undefined,
-    providerCode,
-    code: providerCode === 'voice_not_found' ? 'unknown-voice' : undefined,
-  };
+/** `voice_not_found` is a configuration error (unknown-voice); the message comes from the common `detail` reading. */
+function elevenLabsError(json: unknown): ErrorSummary | undefined {
+  const summary = commonErrorFields(json);
+  return summary?.providerCode === 'voice_not_found' ? { ...summary, code: 'unknown-voice' } : summary;
 }

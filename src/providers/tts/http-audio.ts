@@ -1,6 +1,7 @@
 // Streaming PCM16 over HTTP for the cloud TTS adapters (ElevenLabs, OpenAI speech): the request with its
 // time-outs and error mapping, PCM decoding across chunk boundaries, streaming rate conversion.
-import { ProviderError, abortReason, type ProviderErrorCode } from '../errors.js';
+import { ProviderError, abortReason } from '../errors.js';
+import { readResponseText, redactSecrets, refusalError, type ErrorBodyReader } from '../refusal.js';
 import { createResampler, type Resampler } from '../../audio/resampler.js';
 import type { SynthesisOptions, VoiceInfo } from '../types.js';
 
@@ -59,15 +60,6 @@ export class RateConverter {
   }
 }
 
-export interface ParsedError {
-  /** Human-readable, without keys (scrubbed again before use). */
-  message?: string;
-  /** The provider's own error code (`invalid_api_key`, `voice_not_found`, ...). */
-  providerCode?: string;
-  /** Overrides the mapping by HTTP status for 4xx answers. */
-  code?: ProviderErrorCode;
-}
-
 export interface HttpAudioRequest {
   /** Provider name, prefixed to error messages. */
   name: string;
@@ -81,8 +73,8 @@ export interface HttpAudioRequest {
   idleTimeoutMs: number;
   /** Scrubbed from any message that echoes it. */
   apiKey: string;
-  /** Reads the provider's error body. */
-  parseError(text: string): ParsedError;
+  /** Reads the provider's JSON error body (bounded before it gets here). */
+  parseError: ErrorBodyReader;
 }
 
 /**
@@ -118,10 +110,21 @@ export async function* streamHttpAudio(req: HttpAudioRequest): AsyncGenerator<Ui
     let body: ReadableStream<Uint8Array>;
     try {
       const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: controller.signal });
-      if (!res.ok) throw statusError(req, res, await res.text());
+      if (!res.ok) {
+        const body = await readResponseText(res);
+        throw refusalError({
+          provider: name,
+          status: res.status,
+          statusText: res.statusText,
+          header: (h) => res.headers.get(h) ?? undefined,
+          body,
+          secrets: [req.apiKey],
+          reader: req.parseError,
+        });
+      }
       const type = res.headers.get('content-type') ?? '';
       if (/json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i.test(type)) {
-        throw new ProviderError('bad-response', `${name}: expected raw audio, got ${type}: ${scrub((await res.text()).slice(0, 200), req.apiKey)}`);
+        throw new ProviderError('bad-response', `${name}: expected raw audio, got ${type}: ${redactSecrets((await readResponseText(res, 200)).trim(), [req.apiKey])}`);
       }
       if (!res.body) throw new ProviderError('bad-response', `${name}: the response has no body`);
       body = res.body;
@@ -150,50 +153,6 @@ export async function* streamHttpAudio(req: HttpAudioRequest): AsyncGenerator<Ui
     signal?.removeEventListener('abort', onAbort);
     if (!finished) controller.abort(new DOMException('stream closed', 'AbortError'));
   }
-}
-
-function statusError(req: HttpAudioRequest, res: Response, text: string): ProviderError {
-  const parsed = req.parseError(text);
-  const status = res.status;
-  const message = `${req.name}: ${status} ${scrub(parsed.message ?? (res.statusText || 'no details'), req.apiKey)}`;
-  const details: Record<string, unknown> = { status };
-  if (parsed.providerCode) details.providerCode = parsed.providerCode;
-  if (status === 401 || status === 403) return new ProviderError('unauthorized', message, details);
-  if (status === 429) {
-    const retryAfterSec = parseRetryAfter(res.headers.get('retry-after'));
-    if (retryAfterSec !== undefined) details.retryAfterSec = retryAfterSec;
-    return new ProviderError('rate-limited', message, details);
-  }
-  if (status >= 500) return new ProviderError('server', message, details);
-  if (parsed.code) return new ProviderError(parsed.code, message, details);
-  if (status === 400 || status === 404 || status === 413 || status === 422) return new ProviderError('invalid-input', message, details);
-  return new ProviderError('bad-response', message, details);
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Seconds from Retry-After (delta-seconds or an HTTP date). */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-/** Keeps keys out of messages: the configured one, and anything shaped like an API key. */
-function scrub(message: string, apiKey: string): string {
-  return message
-    .split(apiKey)
-    .join('***')
-    .replace(/\bsk[-_][A-Za-z0-9*_-]{4,}/g, 'sk-***')
-    .slice(0, 300);
 }
 
 function describe(err: unknown): string {

@@ -11,7 +11,8 @@
 import { z } from 'zod';
 import { ProviderError } from '../errors.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
-import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, safeJson, streamHttpAudio, type ParsedError } from './http-audio.js';
+import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, streamHttpAudio } from './http-audio.js';
+import type { ErrorSummary } from '../refusal.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const OPENAI_DEFAULT_SPEECH_MODEL = 'gpt-4o-mini-tts';
@@ -147,12 +148,14 @@ export function createOpenAiTts(options: OpenAiSpeechOptions): OpenAiTextToSpeec
   return new OpenAiTextToSpeech(options);
 }
 
-function openAiError(text: string): ParsedError {
-  const parsed = errorSchema.safeParse(safeJson(text));
-  if (!parsed.success) return { message: text.trim().slice(0, 200) || undefined };
-  const { message, code, param } = parsed.data.error;
+/** OpenAI's `{error: {message, code, param}}`; an invalid `voice` is a configuration error (unknown-voice). */
+function openAiError(json: unknown): ErrorSummary | undefined {
+  const parsed = errorSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const { message, code, type, param } = parsed.data.error;
   return {
     message,
+    type: type ?? undefined,
     providerCode: code === null || code === undefined ? undefined : String(code),
     code: param === 'voice' ? 'unknown-voice' : undefined,
   };
