@@ -11,6 +11,9 @@ interface Binding {
   pending: PendingOp[];
   nextSeq: number;
   direction?: 'inbound' | 'outbound';
+  /** The record could not be found or created: the call's writes are dropped. */
+  failed?: boolean;
+  ended?: boolean;
 }
 
 const END_REASONS: Record<SessionEndReason, EndReason> = {
@@ -63,6 +66,12 @@ export class RecordJournal implements CallJournal {
       this.applyToFields(callId, id, type, at, data);
     });
     if (type === 'end') {
+      const binding = this.bindings.get(callId);
+      if (binding) binding.ended = true;
+      if (binding?.failed) {
+        this.bindings.delete(callId);
+        return;
+      }
       this.whenBound(callId, () => {
         this.bindings.delete(callId);
         this.resolved.delete(callId);
@@ -116,15 +125,23 @@ export class RecordJournal implements CallJournal {
       const b = binding;
       this.resolve(callId).then(
         async (id) => {
-          const record = await this.store.get(id);
+          // Without the record's current state (the database failing reads) the call's writes still go on.
+          const record = await this.store.get(id).catch((err: unknown) => {
+            this.log.warn({ err, callId }, 'could not read the call record');
+            return null;
+          });
           b.direction = record?.direction;
           b.nextSeq = Math.max(b.nextSeq, record?.transcript.length ?? 0);
           b.id = id;
           for (const op of b.pending.splice(0)) this.run(callId, op, id);
         },
         (err) => {
+          // Kept, marked failed, until the call ends: retrying the lookup on every event would make each
+          // event of the call pay for a database that refuses writes.
           this.log.error({ err, callId }, 'no call record: dropping its journal');
-          this.bindings.delete(callId);
+          b.failed = true;
+          b.pending.length = 0;
+          if (b.ended) this.bindings.delete(callId);
         },
       );
     }
@@ -133,6 +150,7 @@ export class RecordJournal implements CallJournal {
 
   private enqueue(callId: string, op: PendingOp): void {
     const binding = this.bind(callId);
+    if (binding.failed) return;
     if (binding.id) this.run(callId, op, binding.id);
     else if (binding.pending.length < 10_000) binding.pending.push(op);
   }

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
 import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
+import { DataDirError } from '../store/data-dir.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
 import { maskUrl } from '../observability/redact.js';
@@ -22,6 +23,20 @@ export async function serveCommand(): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
+  let store;
+  try {
+    store = openSqliteCallStore({
+      dataDir: config.dataDir,
+      // At most one line a minute per kind of failure; `suppressed` counts the ones in between.
+      onError: (err, info) => logger.error({ err, ...info }, 'call record store write failed'),
+      onRecover: (info) => logger.warn(info, 'call record store writing again'),
+    });
+  } catch (err) {
+    const why = err instanceof DataDirError ? `is not writable: ${err.reason}` : `cannot hold the call records: ${(err as Error).message}`;
+    console.error(`exovoice: DATA_DIR ${config.dataDir} ${why}`.replace(/\s+/g, ' '));
+    return 1;
+  }
   let agents;
   try {
     agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message) });
@@ -30,12 +45,9 @@ export async function serveCommand(): Promise<number> {
   } catch (err) {
     const known = err instanceof ConfigError || err instanceof AgentDefinitionError;
     console.error(`exovoice: ${known ? '' : 'agents failed to start: '}${(err as Error).message}`);
+    await store.close();
     return 1;
   }
-  const store = openSqliteCallStore({
-    dataDir: config.dataDir,
-    onError: (err) => logger.error({ err }, 'call record store write failed'),
-  });
   const orphans = await closeOrphanedCalls(store);
   if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));

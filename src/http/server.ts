@@ -9,6 +9,7 @@ import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOpt
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
+import { registerStoreMetrics } from '../store/store-metrics.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
@@ -83,7 +84,9 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
     },
   };
 
-  await app.register(healthRoutes, { metrics, isDraining });
+  const store = parts.store;
+  if (store) registerStoreMetrics(metrics.registry, store);
+  await app.register(healthRoutes, { metrics, isDraining, ...(store ? { storeHealth: () => store.health() } : {}) });
   await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);

@@ -211,15 +211,45 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
+/** Why the database refuses writes (store-health.ts classifies errors). */
+export type StoreFaultKind = 'full' | 'locked' | 'closed' | 'io';
+/** A fault, or 'refused': the database rejected one write (a constraint) and works otherwise. */
+export type WriteFailureKind = StoreFaultKind | 'refused';
+
+/**
+ * 'degraded' while the database refuses writes: calls go on, their writes wait in memory (bounded) and are
+ * retried with back-off; back to 'ok' when a retry lands them.
+ */
+export type StoreHealth =
+  | { status: 'ok' }
+  | {
+      status: 'degraded';
+      kind: StoreFaultKind;
+      /** A fixed description of `kind` (never the database's own message: /ready is public). */
+      reason: string;
+      /** ISO time of the first failure of this episode. */
+      since: string;
+      /** Failed write attempts in this episode. */
+      failures: number;
+      pendingOps: number;
+      droppedOps: number;
+    };
+
 export interface CallStoreStats {
   /** Writes accepted but not yet durable. */
   pendingOps: number;
+  /** Estimated memory held by the pending writes. */
+  pendingBytes: number;
   flushes: number;
   failedFlushes: number;
   flushedOps: number;
   flushedEvents: number;
   /** Writes given up on (a write that kept failing, or the pending queue overflowing while the database fails). */
   droppedOps: number;
+  /** Of droppedOps: pending writes dropped because the queue outgrew its bound while the database failed. */
+  overflowDroppedOps: number;
+  /** Failed write attempts since the store opened, by kind. */
+  writeFailures: Record<WriteFailureKind, number>;
   lastFlushMs: number;
   maxFlushMs: number;
 }
@@ -257,4 +287,5 @@ export interface CallStore {
   /** Flushes, then closes; later calls throw. */
   close(): Promise<void>;
   stats(): CallStoreStats;
+  health(): StoreHealth;
 }

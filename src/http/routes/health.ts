@@ -1,16 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { StoreHealth } from '../../store/call-store.js';
 
 export interface HealthOptions {
   metrics: GatewayMetrics;
   isDraining: () => boolean;
+  /** The call-record store's state, when there is one. */
+  storeHealth?: () => StoreHealth;
 }
 
 export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): Promise<void> {
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (_req, reply) =>
-    opts.isDraining() ? reply.code(503).send({ ready: false, reason: 'draining' }) : { ready: true },
-  );
+  // A degraded store stays 200: calls work without it (their records wait in memory), so taking the
+  // instance out of rotation would only refuse calls; the body says what is wrong.
+  app.get('/ready', async (_req, reply) => {
+    if (opts.isDraining()) return reply.code(503).send({ ready: false, status: 'draining', reason: 'draining' });
+    const store = opts.storeHealth?.();
+    if (store === undefined) return { ready: true, status: 'ok' };
+    return { ready: true, status: store.status, store };
+  });
   app.get('/metrics', async (_req, reply) =>
     reply.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics()),
   );

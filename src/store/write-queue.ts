@@ -1,0 +1,192 @@
+// The write-behind queue of the SQLite store: media-path writes wait here until a flush writes them in
+// one transaction (FlushScheduler decides when). While the database refuses writes (StoreHealthTracker)
+// the queue keeps them, within a bound, and retries with exponential back-off; reads do not retry in
+// between. Past the bound the oldest writes of the lowest rank are dropped (opRank: timeline events
+// first, call-field patches last), trimming to 90% of the bound so that a full queue sheds in chunks.
+import { performance } from 'node:perf_hooks';
+import { FlushScheduler, type Timers } from './flush-scheduler.js';
+import { opBytes, opRank, type Op } from './sqlite-batch.js';
+import { isStoreFault, type StoreHealthTracker } from './store-health.js';
+
+export interface FlushInfo {
+  durationMs: number;
+  ops: number;
+  events: number;
+  /** Events made durable since the store opened (this flush included). */
+  totalEvents: number;
+}
+
+export interface WriteQueueOptions {
+  /** Writes a batch in one transaction; returns how many ops were dropped; throws if nothing was written. */
+  write: (ops: Op[], isolate: boolean) => number;
+  health: StoreHealthTracker;
+  flushIntervalMs: number;
+  maxBatchOps: number;
+  maxPendingOps: number;
+  maxPendingBytes: number;
+  /** Longest wait between retries of a failing database. */
+  maxRetryDelayMs: number;
+  timers?: Timers;
+  onFlushed: (info: FlushInfo) => void;
+}
+
+export interface WriteQueueCounters {
+  flushes: number;
+  failedFlushes: number;
+  flushedOps: number;
+  flushedEvents: number;
+  droppedOps: number;
+  overflowDroppedOps: number;
+  lastFlushMs: number;
+  maxFlushMs: number;
+}
+
+export class WriteQueue {
+  readonly counters: WriteQueueCounters = {
+    flushes: 0,
+    failedFlushes: 0,
+    flushedOps: 0,
+    flushedEvents: 0,
+    droppedOps: 0,
+    overflowDroppedOps: 0,
+    lastFlushMs: 0,
+    maxFlushMs: 0,
+  };
+  private ops: Op[] = [];
+  private bytes = 0;
+  private failuresInARow = 0;
+  private readonly scheduler: FlushScheduler;
+
+  constructor(private readonly options: WriteQueueOptions) {
+    this.scheduler = new FlushScheduler(() => this.flush('now'), {
+      intervalMs: options.flushIntervalMs,
+      maxBatchOps: options.maxBatchOps,
+      timers: options.timers,
+    });
+  }
+
+  get pendingOps(): number {
+    return this.ops.length;
+  }
+
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  push(op: Op): void {
+    this.ops.push(op);
+    this.bytes += opBytes(op);
+    if (this.ops.length > this.options.maxPendingOps || this.bytes > this.options.maxPendingBytes) this.shed();
+    this.scheduler.enqueued(this.ops.length);
+  }
+
+  /**
+   * Writes everything pending. 'read' (a read about to run) skips the attempt while the queue waits to
+   * retry a failing database, so that reads do not each pay for a failing write.
+   */
+  flush(when: 'now' | 'read'): void {
+    if (this.ops.length === 0 || (when === 'read' && this.failuresInARow > 0)) return;
+    this.scheduler.cancel();
+    const ops = this.ops;
+    const bytes = this.bytes;
+    this.ops = [];
+    this.bytes = 0;
+    const t0 = performance.now();
+    let dropped: number;
+    try {
+      dropped = this.writeBatch(ops);
+    } catch {
+      this.failed(ops, bytes);
+      return;
+    }
+    const durationMs = performance.now() - t0;
+    this.failuresInARow = 0;
+    let events = 0;
+    for (const op of ops) if (op.kind === 'event') events++;
+    const c = this.counters;
+    c.flushes++;
+    c.flushedOps += ops.length - dropped;
+    c.flushedEvents += events;
+    c.droppedOps += dropped;
+    c.lastFlushMs = durationMs;
+    if (durationMs > c.maxFlushMs) c.maxFlushMs = durationMs;
+    this.options.health.recovered();
+    this.options.onFlushed({ durationMs, ops: ops.length, events, totalEvents: c.flushedEvents });
+  }
+
+  /** A write outside the queue landed: the database works again, so retry now rather than after the back-off. */
+  databaseWorks(): void {
+    if (!this.options.health.degraded) return;
+    if (this.ops.length === 0) this.options.health.recovered();
+    else this.scheduler.failed(0);
+  }
+
+  /** Gives up on everything pending (the store is closing); returns how many writes that was. */
+  discard(): number {
+    const n = this.ops.length;
+    this.counters.droppedOps += n;
+    this.ops = [];
+    this.bytes = 0;
+    this.scheduler.cancel();
+    return n;
+  }
+
+  /**
+   * One bad write must not sink the batch: on a refusal, retry with each write isolated, dropping only those
+   * refused. Throws (the failure counted) when nothing could be written.
+   */
+  private writeBatch(ops: Op[]): number {
+    try {
+      return this.options.write(ops, false);
+    } catch (err) {
+      if (isStoreFault(err)) {
+        this.options.health.failed(err);
+        throw err;
+      }
+    }
+    try {
+      return this.options.write(ops, true);
+    } catch (err) {
+      this.options.health.failed(err);
+      throw err;
+    }
+  }
+
+  private failed(ops: Op[], bytes: number): void {
+    this.counters.failedFlushes++;
+    this.failuresInARow++;
+    this.ops = ops.concat(this.ops);
+    this.bytes += bytes;
+    if (this.ops.length > this.options.maxPendingOps || this.bytes > this.options.maxPendingBytes) this.shed();
+    const delay = Math.min(this.options.flushIntervalMs * 2 ** (this.failuresInARow - 1), this.options.maxRetryDelayMs);
+    this.scheduler.failed(delay);
+  }
+
+  private shed(): void {
+    const target = { ops: Math.floor(this.options.maxPendingOps * 0.9), bytes: Math.floor(this.options.maxPendingBytes * 0.9) };
+    let excessOps = this.ops.length - target.ops;
+    let excessBytes = this.bytes - target.bytes;
+    let dropped = 0;
+    for (let rank = 0; rank <= 2 && (excessOps > 0 || excessBytes > 0); rank++) {
+      const kept: Op[] = [];
+      for (const op of this.ops) {
+        if ((excessOps > 0 || excessBytes > 0) && opRank(op) === rank) {
+          const size = opBytes(op);
+          excessOps--;
+          excessBytes -= size;
+          this.bytes -= size;
+          dropped++;
+        } else {
+          kept.push(op);
+        }
+      }
+      this.ops = kept;
+    }
+    this.counters.droppedOps += dropped;
+    this.counters.overflowDroppedOps += dropped;
+    this.options.health.report(
+      'overflow',
+      new Error(`call store: dropped ${dropped} oldest pending writes (database failing, ${this.ops.length} still pending)`),
+    );
+  }
+}
