@@ -105,7 +105,7 @@ export class OutboundDialer {
       throw err;
     }
     if (!created.created) return this.inFlight.get(callLogId) ?? this.resultOf(created.record, false);
-    const dialing = this.place(created.record, to, from, req.agent);
+    const dialing = this.place(created.record, to, from, req);
     this.inFlight.set(callLogId, dialing);
     try {
       return await dialing;
@@ -114,14 +114,16 @@ export class OutboundDialer {
     }
   }
 
-  private async place(record: CallRecord, to: string, from: string, agent: string | undefined): Promise<DialResult> {
+  private async place(record: CallRecord, to: string, from: string, req: DialRequest): Promise<DialResult> {
     const { config, store, log } = this.deps;
     const e = config.exotel;
     const base = config.publicBaseUrl!;
     const common = {
       from: to, // Exotel's `From` is the number it dials first: the customer.
       callerId: from,
-      customField: record.id,
+      // Exotel hands CustomField to the flow's applets and the terminal callback: the caller's own id for the
+      // call when it gave one (the store finds a record by it as by our id), else our record id.
+      customField: req.callLogId ?? record.id,
       statusCallback: statusCallbackUrl(base, config.callbackSecret!, record.id),
       statusCallbackEvents: ['terminal', 'answered'] as ('terminal' | 'answered')[],
       statusCallbackContentType: 'application/json' as const,
@@ -129,7 +131,7 @@ export class OutboundDialer {
     };
     const request: ConnectCallRequest =
       e.connectMode === 'voice-ai'
-        ? { ...common, mode: 'voice-ai', streamUrl: this.streamUrl(record.id, agent) }
+        ? { ...common, mode: 'voice-ai', streamUrl: this.streamUrl(record.id, req.agent) }
         : { ...common, mode: 'flow', appId: e.appId!, ...(e.ringTimeoutSec ? { timeOutSec: e.ringTimeoutSec } : {}) };
     store.appendEvent(record.id, { type: 'dial', data: { mode: e.connectMode, to, from } });
     try {

@@ -2,10 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { writeWav } from '../audio/wav.js';
 import type { CallerAudioInput } from './caller-audio.js';
 import type { SimReport } from './report.js';
-import { SimulatedCall, type SimCallOptions } from './simulated-call.js';
+import type { SimCallOptions } from './call-setup.js';
+import { SimulatedCall } from './simulated-call.js';
 
 export { SimulatedCall } from './simulated-call.js';
-export type { SimCallOptions, SimEvents, SimEventName, BotFrameEvent, WaitForOptions } from './simulated-call.js';
+export type { SimCallOptions } from './call-setup.js';
+export type { SimEvents, SimEventName, BotFrameEvent, WaitForOptions } from './call-log.js';
 export type { SimReport, Violation, ViolationRule, MarkRecord, ClearRecord, TimelineEntry, EndedBy } from './report.js';
 export { formatReport, reportToJson } from './report.js';
 export type { CallerAudioInput } from './caller-audio.js';

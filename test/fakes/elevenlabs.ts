@@ -1,18 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { pcm16ToAlaw, pcm16ToUlaw } from '../../src/audio/g711.js';
-import {
-  StallGate,
-  readJsonRequest,
-  pcm16le,
-  sendJson,
-  speechSignal,
-  streamAudio,
-  type ChunkSchedule,
-  type FakeSpeechFailure,
-  type SpeechRequestRecord,
-} from './speech-stream.js';
+import { FakeSpeechServer, type FakeSpeechServerOptions, type SpeechExchange } from './speech-server.js';
+import { pcm16le } from './speech-stream.js';
 
 /**
  * A fake of ElevenLabs' streaming text-to-speech endpoint on a real loopback HTTP server:
@@ -54,132 +43,84 @@ const MODEL_LIMITS: Record<string, number> = {
 const DEFAULT_MODEL = 'eleven_multilingual_v2';
 const PATH = /^\/v1\/text-to-speech\/([^/]+)\/stream$/;
 
-export interface FakeElevenLabsOptions extends ChunkSchedule {
-  apiKey?: string;
+export interface FakeElevenLabsOptions extends FakeSpeechServerOptions {
   /** Voice ids that exist. */
   voices?: readonly string[];
-  /** Tone length per word. */
-  msPerWord?: number;
 }
 
-export class FakeElevenLabs {
-  readonly apiKey: string;
+export class FakeElevenLabs extends FakeSpeechServer {
   readonly voices: readonly string[];
-  readonly msPerWord: number;
-  /** Change between requests to shape the next streams. */
-  schedule: ChunkSchedule;
-  readonly requests: SpeechRequestRecord[] = [];
-  readonly #failures: FakeSpeechFailure[] = [];
-  readonly #gate = new StallGate();
-  readonly #server: Server;
-  #baseUrl = '';
 
   private constructor(options: FakeElevenLabsOptions) {
-    this.apiKey = options.apiKey ?? 'xi-test-key-0123456789';
+    super(options, { apiKey: 'xi-test-key-0123456789', authHeader: 'xi-api-key' });
     this.voices = options.voices ?? ['voice-en-1', 'voice-hi-1'];
-    this.msPerWord = options.msPerWord ?? 150;
-    this.schedule = { ttfbMs: options.ttfbMs, intervalMs: options.intervalMs, sizes: options.sizes };
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch(() => res.destroy());
-    });
   }
 
-  static async start(options: FakeElevenLabsOptions = {}): Promise<FakeElevenLabs> {
-    const fake = new FakeElevenLabs(options);
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
-    fake.#baseUrl = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
-    return fake;
+  static start(options: FakeElevenLabsOptions = {}): Promise<FakeElevenLabs> {
+    return new FakeElevenLabs(options).listen();
   }
 
   /** What ELEVENLABS_BASE_URL would be. */
   get baseUrl(): string {
-    return this.#baseUrl;
-  }
-
-  /** The next request fails this way (queued, one per request). */
-  failNext(failure: FakeSpeechFailure): void {
-    this.#failures.push(failure);
-  }
-
-  /** Lets stalled streams continue. */
-  resume(): void {
-    this.#gate.release();
+    return this.origin;
   }
 
   /** The audio the fake streams for `text` at `rate` (before encoding). */
   expected(text: string, rate: number): Int16Array {
-    return speechSignal(text, rate, this.msPerWord);
+    return this.speak(text, rate);
   }
 
-  async close(): Promise<void> {
-    this.#gate.release();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  protected rateLimited(x: SpeechExchange, headers: Record<string, string>): void {
+    this.sendJson(x, 429, { detail: { status: 'too_many_concurrent_requests', message: 'Too many concurrent requests for your subscription.' } }, headers);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.#baseUrl);
-    const { json, parsed, record } = await readJsonRequest(req, url, 'xi-api-key');
-    this.requests.push(record);
+  protected serverError(x: SpeechExchange, status: number): void {
+    this.sendJson(x, status, { detail: { status: 'internal_server_error', message: 'An internal error occurred.' } });
+  }
 
+  protected route(x: SpeechExchange): void {
+    const { req, url, json, parsed } = x;
     const match = PATH.exec(url.pathname);
-    if (!match) return sendJson(res, record, 404, { detail: 'Not Found' });
-    if (req.method !== 'POST') return sendJson(res, record, 405, { detail: 'Method Not Allowed' });
+    if (!match) return this.sendJson(x, 404, { detail: 'Not Found' });
+    if (req.method !== 'POST') return this.sendJson(x, 405, { detail: 'Method Not Allowed' });
 
     const key = req.headers['xi-api-key'];
     if (key === undefined) {
-      return sendJson(res, record, 401, {
+      return this.sendJson(x, 401, {
         detail: { status: 'needs_authorization', message: 'Neither authorization header nor xi-api-key received, please provide one.' },
       });
     }
-    if (key !== this.apiKey) return sendJson(res, record, 401, { detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
+    if (key !== this.apiKey) return this.sendJson(x, 401, { detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
 
-    const failure = this.#failures.shift();
-    if (failure?.kind === 'rate-limit') {
-      const headers: Record<string, string> = failure.retryAfterSec === undefined ? {} : { 'retry-after': String(failure.retryAfterSec) };
-      return sendJson(
-        res,
-        record,
-        429,
-        { detail: { status: 'too_many_concurrent_requests', message: 'Too many concurrent requests for your subscription.' } },
-        headers,
-      );
-    }
-    if (failure?.kind === 'server') {
-      return sendJson(res, record, failure.status ?? 500, { detail: { status: 'internal_server_error', message: 'An internal error occurred.' } });
-    }
-    if (failure?.kind === 'answer') {
-      record.status = failure.status;
-      res.writeHead(failure.status, { 'content-type': failure.contentType ?? 'application/json' });
-      return void res.end(failure.body);
-    }
+    const played = this.playFailure(x);
+    if (played === 'answered') return;
 
     const format = url.searchParams.get('output_format') ?? 'mp3_44100_128';
     if (!(ELEVENLABS_OUTPUT_FORMATS as readonly string[]).includes(format)) {
-      return sendJson(res, record, 400, { detail: { status: 'invalid_output_format', message: `Invalid output format: ${format}` } });
+      return this.sendJson(x, 400, { detail: { status: 'invalid_output_format', message: `Invalid output format: ${format}` } });
     }
     const latency = url.searchParams.get('optimize_streaming_latency');
     if (latency !== null && !/^[0-4]$/.test(latency)) {
-      return sendJson(res, record, 422, {
+      return this.sendJson(x, 422, {
         detail: [{ type: 'int_parsing', loc: ['query', 'optimize_streaming_latency'], msg: 'Input should be a valid integer between 0 and 4' }],
       });
     }
     if (!parsed || typeof json !== 'object' || json === null || Array.isArray(json)) {
-      return sendJson(res, record, 422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }] });
+      return this.sendJson(x, 422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }] });
     }
     const body = json as Record<string, unknown>;
-    if (body.text === undefined) return sendJson(res, record, 422, { detail: [{ type: 'missing', loc: ['body', 'text'], msg: 'Field required' }] });
+    if (body.text === undefined) return this.sendJson(x, 422, { detail: [{ type: 'missing', loc: ['body', 'text'], msg: 'Field required' }] });
     if (typeof body.text !== 'string') {
-      return sendJson(res, record, 422, { detail: [{ type: 'string_type', loc: ['body', 'text'], msg: 'Input should be a valid string' }] });
+      return this.sendJson(x, 422, { detail: [{ type: 'string_type', loc: ['body', 'text'], msg: 'Input should be a valid string' }] });
     }
     const voiceId = decodeURIComponent(match[1]!);
     if (!this.voices.includes(voiceId)) {
-      return sendJson(res, record, 400, { detail: { status: 'voice_not_found', message: `A voice with voice_id ${voiceId} was not found.` } });
+      return this.sendJson(x, 400, { detail: { status: 'voice_not_found', message: `A voice with voice_id ${voiceId} was not found.` } });
     }
     const model = typeof body.model_id === 'string' ? body.model_id : DEFAULT_MODEL;
     const limit = MODEL_LIMITS[model] ?? 10_000;
     if (body.text.length > limit) {
-      return sendJson(res, record, 400, {
+      return this.sendJson(x, 400, {
         detail: {
           status: 'max_character_limit_exceeded',
           message: `This request's text has ${body.text.length} characters and exceeds the character limit of ${limit} characters.`,
@@ -188,11 +129,11 @@ export class FakeElevenLabs {
     }
     const [codec, rateText] = format.split('_') as [string, string];
     if (codec === 'mp3' || codec === 'opus') {
-      return sendJson(res, record, 400, { detail: { status: 'fake_unsupported', message: `the fake serves raw formats only, not ${format}` } });
+      return this.sendJson(x, 400, { detail: { status: 'fake_unsupported', message: `the fake serves raw formats only, not ${format}` } });
     }
-    const samples = speechSignal(body.text, Number(rateText), this.msPerWord);
+    const samples = this.speak(body.text, Number(rateText));
     const audio = codec === 'pcm' ? pcm16le(samples) : codec === 'ulaw' ? pcm16ToUlaw(samples) : pcm16ToAlaw(samples);
-    streamAudio(res, record, audio, codec === 'pcm' ? 'audio/pcm' : 'application/octet-stream', this.schedule, failure, this.#gate, {
+    this.streamAudio(x, audio, codec === 'pcm' ? 'audio/pcm' : 'application/octet-stream', played.streamFailure, {
       'request-id': randomUUID(),
       'x-character-count': String(body.text.length),
     });

@@ -1,17 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import {
-  StallGate,
-  readJsonRequest,
-  pcm16le,
-  sendJson,
-  speechSignal,
-  streamAudio,
-  type ChunkSchedule,
-  type FakeSpeechFailure,
-  type SpeechRequestRecord,
-} from './speech-stream.js';
+import { FakeSpeechServer, type FakeSpeechServerOptions, type SpeechExchange } from './speech-server.js';
+import { pcm16le } from './speech-stream.js';
 
 /**
  * A fake of OpenAI's speech endpoint on a real loopback HTTP server: POST /v1/audio/speech with
@@ -37,71 +26,43 @@ const RESPONSE_FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
 const MAX_CHARS = 4096;
 const PCM_RATE = 24000;
 
-export interface FakeOpenAiSpeechOptions extends ChunkSchedule {
-  apiKey?: string;
-  /** Tone length per word. */
-  msPerWord?: number;
-}
+export type FakeOpenAiSpeechOptions = FakeSpeechServerOptions;
 
-export class FakeOpenAiSpeech {
-  readonly apiKey: string;
-  readonly msPerWord: number;
-  /** Change between requests to shape the next streams. */
-  schedule: ChunkSchedule;
-  readonly requests: SpeechRequestRecord[] = [];
-  readonly #failures: FakeSpeechFailure[] = [];
-  readonly #gate = new StallGate();
-  readonly #server: Server;
-  #origin = '';
-
+export class FakeOpenAiSpeech extends FakeSpeechServer {
   private constructor(options: FakeOpenAiSpeechOptions) {
-    this.apiKey = options.apiKey ?? 'sk-test-0123456789abcdefghij';
-    this.msPerWord = options.msPerWord ?? 150;
-    this.schedule = { ttfbMs: options.ttfbMs, intervalMs: options.intervalMs, sizes: options.sizes };
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch(() => res.destroy());
-    });
+    super(options, { apiKey: 'sk-test-0123456789abcdefghij', authHeader: 'authorization' });
   }
 
-  static async start(options: FakeOpenAiSpeechOptions = {}): Promise<FakeOpenAiSpeech> {
-    const fake = new FakeOpenAiSpeech(options);
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
-    fake.#origin = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
-    return fake;
+  static start(options: FakeOpenAiSpeechOptions = {}): Promise<FakeOpenAiSpeech> {
+    return new FakeOpenAiSpeech(options).listen();
   }
 
   /** What OPENAI_BASE_URL would be. */
   get baseUrl(): string {
-    return `${this.#origin}/v1`;
-  }
-
-  /** The next request fails this way (queued, one per request). */
-  failNext(failure: FakeSpeechFailure): void {
-    this.#failures.push(failure);
-  }
-
-  /** Lets stalled streams continue. */
-  resume(): void {
-    this.#gate.release();
+    return `${this.origin}/v1`;
   }
 
   /** The 24 kHz audio the fake streams for `text`. */
   expected(text: string): Int16Array {
-    return speechSignal(text, PCM_RATE, this.msPerWord);
+    return this.speak(text, PCM_RATE);
   }
 
-  async close(): Promise<void> {
-    this.#gate.release();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  protected rateLimited(x: SpeechExchange, headers: Record<string, string>): void {
+    this.fail(x, 429, 'Rate limit reached for gpt-4o-mini-tts on requests per min (RPM): Limit 3, Used 3, Requested 1.', 'requests', null, 'rate_limit_exceeded', headers);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.#origin);
-    const { json, parsed, record } = await readJsonRequest(req, url, 'authorization');
-    this.requests.push(record);
-    const fail = (status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}) =>
-      sendJson(res, record, status, { error: { message, type, param, code } }, headers);
+  protected serverError(x: SpeechExchange, status: number): void {
+    this.fail(x, status, 'The server had an error while processing your request. Sorry about that!', 'server_error');
+  }
+
+  /** OpenAI's error object. */
+  private fail(x: SpeechExchange, status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}): void {
+    this.sendJson(x, status, { error: { message, type, param, code } }, headers);
+  }
+
+  protected route(x: SpeechExchange): void {
+    const { req, url, json, parsed } = x;
+    const fail = (status: number, message: string, type: string, param: string | null = null, code: string | null = null) => this.fail(x, status, message, type, param, code);
 
     if (url.pathname !== '/v1/audio/speech' || req.method !== 'POST') {
       return fail(404, `Invalid URL (${req.method} ${url.pathname})`, 'invalid_request_error');
@@ -117,19 +78,8 @@ export class FakeOpenAiSpeech {
       return fail(401, `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key');
     }
 
-    const failure = this.#failures.shift();
-    if (failure?.kind === 'rate-limit') {
-      const headers: Record<string, string> = failure.retryAfterSec === undefined ? {} : { 'retry-after': String(failure.retryAfterSec) };
-      return fail(429, 'Rate limit reached for gpt-4o-mini-tts on requests per min (RPM): Limit 3, Used 3, Requested 1.', 'requests', null, 'rate_limit_exceeded', headers);
-    }
-    if (failure?.kind === 'server') {
-      return fail(failure.status ?? 500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
-    }
-    if (failure?.kind === 'answer') {
-      record.status = failure.status;
-      res.writeHead(failure.status, { 'content-type': failure.contentType ?? 'application/json' });
-      return void res.end(failure.body);
-    }
+    const played = this.playFailure(x);
+    if (played === 'answered') return;
 
     if (!parsed || typeof json !== 'object' || json === null || Array.isArray(json)) {
       return fail(400, 'We could not parse the JSON body of your request.', 'invalid_request_error');
@@ -166,7 +116,7 @@ export class FakeOpenAiSpeech {
     if (format !== 'pcm' || (body.stream_format !== undefined && body.stream_format !== 'audio')) {
       return fail(400, `the fake serves response_format pcm with stream_format audio only`, 'invalid_request_error', 'response_format', 'fake_unsupported');
     }
-    const audio = pcm16le(speechSignal(body.input, PCM_RATE, this.msPerWord));
-    streamAudio(res, record, audio, 'audio/pcm', this.schedule, failure, this.#gate, { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` });
+    const audio = pcm16le(this.speak(body.input, PCM_RATE));
+    this.streamAudio(x, audio, 'audio/pcm', played.streamFailure, { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` });
   }
 }

@@ -44,7 +44,7 @@ async function call(body: unknown, headers: Record<string, string> = { 'content-
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, string> };
 }
 
-test('dials Exotel in flow mode with TitleCase fields, a signed status callback and our record id', async () => {
+test('dials Exotel in flow mode with TitleCase fields, a signed status callback and the callLogId as CustomField', async () => {
   const r = await call({ to: '98765 43210', callLogId: 'log-1', agent: 'echo' });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.match(r.body.callSid, /^[0-9a-f]{32}$/);
@@ -55,7 +55,7 @@ test('dials Exotel in flow mode with TitleCase fields, a signed status callback 
   assert.equal(dial.From, '09876543210', 'Indian numbers go to Exotel 0-prefixed');
   assert.equal(dial.CallerId, '08047491899');
   assert.equal(dial.Url, 'http://my.exotel.com/acct1/exoml/start_voice/123456');
-  assert.equal(dial.CustomField, r.body.id);
+  assert.equal(dial.CustomField, 'log-1', 'CustomField carries the callLogId the request gave');
   assert.deepEqual(dial.StatusCallbackEvents.sort(), ['answered', 'terminal']);
   assert.equal(dial.StatusCallbackContentType, 'application/json');
   assert.match(dial.StatusCallback!, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/v1/exotel/status\\?call=${r.body.id}&token=\\d+\\.`));

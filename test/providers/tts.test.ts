@@ -4,9 +4,31 @@ import { createFliteTts, FLITE_VOICES } from '../../src/providers/tts/flite.js';
 import { createEspeakTts, ESPEAK_INDIAN_LANGUAGES } from '../../src/providers/tts/espeak.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import { levelDbfs } from '../../src/providers/stt/pocketsphinx.js';
+import { MAX_TEXT_CHARS } from '../../src/providers/tts/pooled-tts.js';
+import { runTtsConformance } from './tts-conformance.js';
 
 const flite = createFliteTts();
 const espeak = createEspeakTts();
+
+// Local engines on a shared CI core: bounds are generous, rates limited to the two Exotel uses most.
+runTtsConformance('flite', {
+  tts: flite,
+  sampleRates: [8000, 16000],
+  text: 'Thank you for calling.',
+  longText: 'Your balance is five hundred rupees. Is there anything else? Thank you for calling, goodbye.',
+  maxChars: MAX_TEXT_CHARS,
+  firstAudioWithinMs: 20_000,
+});
+
+runTtsConformance('espeak', {
+  tts: espeak,
+  sampleRates: [8000, 16000],
+  options: { language: 'hi-IN' },
+  text: 'नमस्ते, आपका स्वागत है।',
+  longText: 'पहला वाक्य यहाँ है। दूसरा वाक्य यहाँ है। तीसरा वाक्य यहाँ है। धन्यवाद।',
+  maxChars: MAX_TEXT_CHARS,
+  firstAudioWithinMs: 20_000,
+});
 
 function isCode(code: string) {
   return (e: unknown) => e instanceof ProviderError && e.code === code;
@@ -59,32 +81,17 @@ test('stream yields one audible chunk per sentence', async () => {
   for (const c of chunks) assert.ok(c.length > 4000 && levelDbfs(c) > -35);
 });
 
-test('breaking out of a stream early stops it cleanly', async () => {
-  let n = 0;
-  for await (const _ of espeak.stream('पहला वाक्य यहाँ है। दूसरा वाक्य यहाँ है। तीसरा वाक्य यहाँ है।', { sampleRate: 8000 })) {
-    n++;
-    break;
-  }
-  assert.equal(n, 1);
-});
-
 test('bad input fails with clear errors', async () => {
-  await assert.rejects(flite.synthesize('   ', { sampleRate: 8000 }), isCode('invalid-input'));
   await assert.rejects(flite.synthesize('hi', { voice: 'nobody', sampleRate: 8000 }), isCode('unknown-voice'));
   await assert.rejects(flite.synthesize('hi', { language: 'hi', sampleRate: 8000 }), isCode('unsupported-language'));
   await assert.rejects(flite.synthesize('hi', { sampleRate: 7 }), isCode('invalid-input'));
-  await assert.rejects(flite.synthesize('x'.repeat(5000), { sampleRate: 8000 }), isCode('invalid-input'));
   await assert.rejects(espeak.synthesize('hi', { voice: 'xx', sampleRate: 8000 }), isCode('unknown-voice'));
   await assert.rejects(espeak.synthesize('hi', { voice: 'hi+nosuchvariant', sampleRate: 8000 }), isCode('unknown-voice'));
   await assert.rejects(espeak.synthesize('hi', { language: 'tlh', sampleRate: 8000 }), isCode('unsupported-language'));
   assert.throws(() => createFliteTts({ defaultVoice: 'nobody' }), isCode('unknown-voice'));
-  await assert.rejects(async () => {
-    for await (const _ of flite.stream('', { sampleRate: 8000 }));
-  }, isCode('invalid-input'));
 });
 
-test('an aborted signal rejects with AbortError', async () => {
-  await assert.rejects(flite.synthesize('Hello there.', { sampleRate: 8000, signal: AbortSignal.abort() }), { name: 'AbortError' });
+test('aborting a synthesis under way rejects with AbortError', async () => {
   const ac = new AbortController();
   const pending = espeak.synthesize('नमस्ते, आपका स्वागत है।', { sampleRate: 8000, signal: ac.signal });
   ac.abort();

@@ -40,6 +40,8 @@ export class PooledTextToSpeech implements TextToSpeech {
 
   async *stream(text: string, options: SynthesisOptions): AsyncIterable<Int16Array> {
     const voice = this.#check(text, options);
+    // An abort before the first sentence fires no event: check it here, and after each wait below.
+    if (options.signal?.aborted) throw abortReason(options.signal);
     // Linked to the caller's signal, and aborted when the consumer stops early so queued
     // sentences are dropped from the pool.
     const local = new AbortController();
@@ -54,7 +56,9 @@ export class PooledTextToSpeech implements TextToSpeech {
         next = i + 1 < sentences.length ? this.#run(sentences[i + 1]!, voice, options.sampleRate, local.signal) : undefined;
         // It may fail while the consumer holds this chunk; the rejection is read on the next turn.
         next?.catch(() => {});
-        yield await current;
+        const chunk = await current;
+        if (options.signal?.aborted) throw abortReason(options.signal);
+        yield chunk;
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
