@@ -29,6 +29,7 @@ const END_REASONS: Record<SessionEndReason, EndReason> = {
   replaced: 'error',
   flood: 'error',
   'agent-error': 'error',
+  'protocol-error': 'error',
 };
 
 /** Ids we generated ourselves are not Exotel CallSids. */

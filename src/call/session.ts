@@ -1,93 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, AgentSession, CallControl, CallInfo, EndReason, TranscriptTurnInput } from '../conversation/call-contract.js';
-import { createParseScratch, parseInbound, type InboundMessage, type ParseScratch } from '../exotel/incoming-messages.js';
-import { createMessageEncoder } from '../exotel/outgoing-messages.js';
-import type { GatewayMetrics } from '../observability/metrics.js';
-import type { CallDetails } from './call-details.js';
-import { MediaPacer } from './media-pacer.js';
+import type { AgentSession, CallInfo, EndReason } from '../conversation/call-contract.js';
+import { logSafe } from '../exotel/identifiers.js';
+import type { InboundMessage } from '../exotel/incoming-messages.js';
+import { runInCall, type CallScope } from '../observability/call-context.js';
 import type { Scheduler } from '../clock/scheduler.js';
-import type { LiveSession, SessionRegistry, SessionSnapshot } from './session-registry.js';
+import { createCallMedia } from './call-control.js';
+import { finishCall } from './call-ending.js';
+import { planStart } from './call-start.js';
+import { InboundGate } from './inbound-gate.js';
+import type { MediaPacer } from './media-pacer.js';
+import type { LiveSession, SessionSnapshot } from './session-registry.js';
+import type { SessionDeps, SessionInit, SessionSocket } from './session-types.js';
 
-/** The part of a WebSocket a session needs (ws's WebSocket satisfies it). */
-export interface SessionSocket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-/** Receives a call's timeline and transcript; the call-record store sits behind it. Must never throw or block. */
-export interface CallJournal {
-  /** The webhook announced the call (before its socket opens). */
-  webhook?(details: CallDetails): Promise<void>;
-  event(callId: string, type: string, data?: Record<string, unknown>): void;
-  addTurn(callId: string, turn: TranscriptTurnInput): number;
-  updateTurn(callId: string, seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
-}
-
-export interface SessionOptions {
-  defaultSampleRate: number;
-  leadMs: number;
-  markTimeoutMs: number;
-  /** Close a socket that has sent neither `start` nor media by then. */
-  startTimeoutMs: number;
-  /** Close a stream that went silent (Exotel sends media continuously, silence included). */
-  idleTimeoutMs: number;
-  /** Messages per second a call may sustain before the excess is dropped; Exotel sends at most ~60. */
-  floodRatePerSec: number;
-  floodBurst: number;
-}
-
-export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
-  defaultSampleRate: 8000,
-  leadMs: 100,
-  markTimeoutMs: 3000,
-  startTimeoutMs: 10_000,
-  idleTimeoutMs: 20_000,
-  floodRatePerSec: 400,
-  floodBurst: 800,
-};
-
-export interface SessionDeps {
-  registry: SessionRegistry;
-  metrics: GatewayMetrics;
-  log: Logger;
-  scheduler: Scheduler;
-  /** Picks the agent for a call from everything known about it. */
-  selectAgent(hints: { requested?: string; customField?: string; to?: string; customParameters: Record<string, string> }): Agent;
-  journal?: CallJournal;
-  options: SessionOptions;
-}
-
-export interface SessionInit {
-  /** `call_id` from the WebSocket URL. */
-  callId?: string;
-  /** `sample-rate` from the WebSocket URL. */
-  sampleRate?: number;
-  /** `agent` from the WebSocket URL. */
-  agent?: string;
-  /** What the webhook learnt about this call, if it came first. */
-  details?: CallDetails;
-}
+export { DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionDeps, type SessionInit, type SessionOptions, type SessionSocket } from './session-types.js';
 
 const OPEN = 1;
 const BACKLOG_LIMIT = 250;
 
+type StartMessage = Extract<InboundMessage, { event: 'start' }>;
+
 /**
  * One media WebSocket: decodes Exotel's messages, owns the media pacer, hands audio, DTMF and marks to the
- * agent, and ends exactly once whatever ends the call. Failures stay inside the call.
+ * agent, and ends exactly once whatever ends the call.
+ *
+ * It is also the call's containment boundary: every entry into the call (socket events, the sweeper, pacer
+ * timers, agent callbacks) runs through `guard`, which turns a throw into this call's end (`agent-error`, with
+ * the message on record) and enters the call's scope, so faults that escape asynchronously (an agent's own
+ * timer, an unhandled rejection) are attributed to this call by the process-level handlers.
  */
-export class CallSession implements LiveSession {
+export class CallSession implements LiveSession, CallScope {
   callId: string;
   readonly openedAt = Date.now();
   state: SessionSnapshot['state'] = 'connected';
   framesIn = 0;
   bytesIn = 0;
-  readonly bad: Record<string, number> = {};
   info?: CallInfo;
   endReason?: EndReason;
 
-  private readonly scratch: ParseScratch = createParseScratch();
   private engine?: MediaPacer;
   private agentSession?: AgentSession;
   /** Messages that arrived while the agent was still starting; replayed in order. */
@@ -95,11 +45,11 @@ export class CallSession implements LiveSession {
   private readonly abort = new AbortController();
   private lastMessageAt: number;
   private readonly openedAtTick: number;
-  private tokens: number;
-  private tokensAt: number;
-  private dropped = 0;
+  private readonly gate: InboundGate;
   private seenStart = false;
   private log: Logger;
+  /** The server's scheduler, with every timer callback inside this call's boundary. */
+  private readonly scheduler: Scheduler;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -108,8 +58,14 @@ export class CallSession implements LiveSession {
   ) {
     this.callId = init.callId ?? `anon-${randomBytes(8).toString('hex')}`;
     this.log = deps.log.child({ callId: this.callId });
-    this.openedAtTick = this.lastMessageAt = this.tokensAt = deps.scheduler.now();
-    this.tokens = deps.options.floodBurst;
+    const base = deps.scheduler;
+    this.scheduler = {
+      now: () => base.now(),
+      setTimer: (fn, ms) => base.setTimer(() => this.guard('timer', fn), ms),
+      clearTimer: (h) => base.clearTimer(h),
+    };
+    this.openedAtTick = this.lastMessageAt = base.now();
+    this.gate = new InboundGate(deps.options, this.openedAtTick, deps.metrics, () => this.log);
     const previous = deps.registry.get(this.callId);
     if (previous) previous.terminate('replaced');
     deps.registry.add(this);
@@ -122,42 +78,63 @@ export class CallSession implements LiveSession {
     return this.endReason !== undefined;
   }
 
+  /**
+   * Runs `fn` for this call: what it throws ends this call only, and what it starts (timers, promises) carries
+   * the call's scope. Never throws.
+   */
+  guard(source: string, fn: () => void): void {
+    try {
+      runInCall(this, fn);
+    } catch (err) {
+      this.fail(err, source);
+    }
+  }
+
+  /** A fault raised by this call's code: the call ends with `agent-error` and the message; others carry on. */
+  fail(err: unknown, source: string): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.ended) {
+      this.log.warn({ err, source }, 'fault in a call that already ended');
+      return;
+    }
+    this.log.error({ err, source }, 'call failed');
+    this.end('agent-error', { message: logSafe(message, 500), source });
+  }
+
   /** Entry point for every WebSocket message. Never throws. */
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
-    const now = this.deps.scheduler.now();
-    this.lastMessageAt = now;
-    if (!this.takeToken(now)) return;
-    const parsed = parseInbound(data, isBinary, this.scratch);
-    if (!parsed.ok) {
-      this.countBad(parsed.reason);
-      if (this.bad[parsed.reason] <= 3) this.log.warn({ reason: parsed.reason, detail: parsed.detail }, 'bad message from Exotel');
-      return;
-    }
-    if (parsed.warning) this.countBad(parsed.warning);
-    this.dispatch(parsed.msg);
+    this.guard('message', () => this.handleMessage(data, isBinary));
   }
 
   /** The socket closed (by Exotel, the network, or after we closed it). */
   onClose(code: number): void {
-    this.end('socket-closed', { code });
+    this.guard('socket', () => this.end('socket-closed', { code }));
   }
 
   onError(err: Error): void {
-    this.log.warn({ err }, 'socket error');
-    this.end('socket-error', { message: err.message });
+    this.guard('socket', () => {
+      this.log.warn({ err }, 'socket error');
+      this.end('socket-error', { message: err.message });
+    });
   }
 
   /** Periodic check driven by the server's sweeper: start and idle time-outs. */
   checkTimeouts(now: number): void {
     if (this.ended) return;
-    const { startTimeoutMs, idleTimeoutMs } = this.deps.options;
-    if (!this.info && now - this.openedAtTick > startTimeoutMs) this.end('timeout', { waitingFor: 'start' });
-    else if (now - this.lastMessageAt > idleTimeoutMs) this.end('timeout', { waitingFor: 'media', silentMs: Math.round(now - this.lastMessageAt) });
+    this.guard('timeout', () => {
+      const { startTimeoutMs, idleTimeoutMs } = this.deps.options;
+      if (!this.info && now - this.openedAtTick > startTimeoutMs) {
+        this.deps.metrics.wsStartTimeouts++;
+        this.end('timeout', { waitingFor: 'start' });
+      } else if (now - this.lastMessageAt > idleTimeoutMs) {
+        this.end('timeout', { waitingFor: 'media', silentMs: Math.round(now - this.lastMessageAt) });
+      }
+    });
   }
 
   terminate(reason: 'replaced' | 'shutdown'): void {
-    this.end(reason);
+    this.guard('terminate', () => this.end(reason));
   }
 
   snapshot(now: number): SessionSnapshot {
@@ -181,9 +158,17 @@ export class CallSession implements LiveSession {
     return this.engine?.stats;
   }
 
+  private handleMessage(data: Buffer, isBinary: boolean): void {
+    const now = this.scheduler.now();
+    this.lastMessageAt = now;
+    const msg = this.gate.accept(data, isBinary, now);
+    if (msg === 'flood') this.end('flood', { dropped: this.gate.dropped });
+    else if (msg) this.dispatch(msg);
+  }
+
   private dispatch(msg: InboundMessage): void {
     if (this.backlog) {
-      if (this.backlog.length >= BACKLOG_LIMIT) return this.countBad('backlog-overflow');
+      if (this.backlog.length >= BACKLOG_LIMIT) return this.gate.count('backlog-overflow');
       this.backlog.push(msg.event === 'media' ? { ...msg, payload: Buffer.from(msg.payload) } : msg);
       return;
     }
@@ -192,7 +177,7 @@ export class CallSession implements LiveSession {
         return;
       case 'start':
         if (this.seenStart || this.info) {
-          this.countBad('duplicate-start');
+          this.gate.count('duplicate-start');
           return;
         }
         this.seenStart = true;
@@ -217,13 +202,13 @@ export class CallSession implements LiveSession {
         return;
       case 'mark': {
         const known = this.engine?.onMarkEcho(msg.name) ?? false;
-        this.record('mark', { name: msg.name, known });
+        this.record('mark', { name: logSafe(msg.name, 128), known });
         return;
       }
       case 'stop':
-        this.record('stop', { reason: msg.reason });
+        this.record('stop', { reason: msg.reason === undefined ? undefined : logSafe(msg.reason, 64) });
         this.end(msg.reason === 'callended' || msg.reason === undefined ? 'caller-hangup' : 'stream-stopped', {
-          exotelReason: msg.reason,
+          exotelReason: msg.reason === undefined ? undefined : logSafe(msg.reason, 64),
         });
         return;
       case 'clear':
@@ -231,54 +216,41 @@ export class CallSession implements LiveSession {
     }
   }
 
-  private begin(start: Extract<InboundMessage, { event: 'start' }> | undefined): void {
-    const details = this.init.details;
-    if (!this.init.callId && start?.callSid) this.adoptCallId(start.callSid);
-    const sampleRate = start?.sampleRate ?? this.init.sampleRate ?? this.deps.options.defaultSampleRate;
-    const customParameters = start?.customParameters ?? {};
-    const requested = this.init.agent ?? customParameters.agent ?? details?.agent;
-    let agent: Agent;
-    try {
-      agent = this.deps.selectAgent({ requested, customField: details?.customField, to: start?.to ?? details?.to, customParameters });
-    } catch (err) {
-      this.log.error({ err }, 'no agent for call');
-      this.end('agent-error', { message: (err as Error).message });
-      return;
+  private begin(start: StartMessage | undefined): void {
+    const plan = planStart(start, this.init, this.deps);
+    if (!plan.ok) {
+      if (plan.refuse === 'invalid-stream-sid') {
+        this.gate.count('invalid-stream-sid');
+        return this.end('protocol-error', { message: 'invalid stream_sid', streamSid: plan.streamSid }, 'invalid stream_sid');
+      }
+      this.log.error({ err: plan.err }, 'no agent for call');
+      return this.end('agent-error', { message: plan.err instanceof Error ? plan.err.message : String(plan.err) });
     }
-    this.info = {
-      callId: this.callId,
-      streamSid: start?.streamSid,
-      accountSid: start?.accountSid,
-      from: start?.from ?? details?.from,
-      to: start?.to ?? details?.to,
-      direction: details?.direction,
-      customField: details?.customField,
-      customParameters,
-      agentName: agent.name,
-      sampleRate,
-    };
+    for (const [type, data] of plan.events) this.record(type, data);
+    if (!this.init.callId && plan.callSid) this.adoptCallId(plan.callSid);
+    const { agent, info } = plan;
+    this.info = { callId: this.callId, ...info };
     this.state = 'streaming';
-    this.record('start', {
-      streamSid: start?.streamSid,
-      exotelCallSid: start?.callSid,
-      sampleRate,
-      agent: agent.name,
-      customParameters,
-    });
-    const encoder = createMessageEncoder(start?.streamSid);
-    this.engine = new MediaPacer({
-      sampleRate,
-      encoder,
-      scheduler: this.deps.scheduler,
-      leadMs: this.deps.options.leadMs,
-      markTimeoutMs: this.deps.options.markTimeoutMs,
+    this.record('start', { streamSid: info.streamSid, exotelCallSid: plan.callSid, sampleRate: info.sampleRate, agent: agent.name, customParameters: info.customParameters });
+    const { pacer, control } = createCallMedia({
+      info: this.info,
+      log: this.log,
+      signal: this.abort.signal,
+      scheduler: this.scheduler,
+      options: this.deps.options,
       send: (text) => this.send(text),
+      metrics: this.deps.metrics,
+      journal: this.deps.journal,
+      callId: () => this.callId,
+      record: (type, data) => this.record(type, data),
+      hangup: (reason, data) => this.end(reason, data),
     });
+    this.engine = pacer;
     let started: AgentSession | Promise<AgentSession>;
     try {
-      started = agent.start(this.control());
+      started = agent.start(control);
     } catch (err) {
-      return this.agentFailed(err);
+      return this.fail(err, 'agent');
     }
     if (!(started instanceof Promise)) {
       this.agentSession = started;
@@ -286,17 +258,18 @@ export class CallSession implements LiveSession {
     }
     this.backlog = [];
     started.then(
-      (s) => {
-        const backlog = this.backlog ?? [];
-        this.backlog = undefined;
-        if (this.ended) {
-          void s.onEnd?.(this.endReason!);
-          return;
-        }
-        this.agentSession = s;
-        for (const m of backlog) if (!this.ended) this.dispatch(m);
-      },
-      (err) => this.agentFailed(err),
+      (s) =>
+        this.guard('agent', () => {
+          const backlog = this.backlog ?? [];
+          this.backlog = undefined;
+          if (this.ended) {
+            this.callAgent(() => s.onEnd?.(this.endReason!));
+            return;
+          }
+          this.agentSession = s;
+          for (const m of backlog) if (!this.ended) this.dispatch(m);
+        }),
+      (err) => this.fail(err, 'agent'),
     );
   }
 
@@ -308,65 +281,14 @@ export class CallSession implements LiveSession {
     this.deps.registry.add(this);
   }
 
-  private control(): CallControl {
-    const engine = this.engine!;
-    return {
-      info: this.info!,
-      log: this.log,
-      signal: this.abort.signal,
-      play: (pcm) => engine.play(pcm),
-      flush: () => engine.flush(),
-      mark: (name) => engine.mark(name),
-      clear: () => {
-        engine.clear();
-        this.record('clear', { playedMs: Math.round(engine.playedMs()) });
-      },
-      playedMs: () => engine.playedMs(),
-      hangup: (reason, detail) => this.end(reason, detail ? { detail } : undefined),
-      record: (type, data) => this.record(type, data),
-      addTurn: (turn) => this.deps.journal?.addTurn(this.callId, turn) ?? -1,
-      updateTurn: (seq, patch) => this.deps.journal?.updateTurn(this.callId, seq, patch),
-      countProviderFailure: (provider, code) => this.deps.metrics.providerFailures.inc({ provider, code }),
-      observeLatency: (stage, ms) => {
-        if (Number.isFinite(ms) && ms >= 0) this.deps.metrics.turnLatency.observe({ stage }, ms / 1000);
-      },
-    };
-  }
-
   private send(text: string): void {
     if (this.socket.readyState === OPEN) this.socket.send(text);
   }
 
-  private callAgent(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.agentFailed(err);
-    }
-  }
-
-  private agentFailed(err: unknown): void {
-    this.log.error({ err }, 'agent failed');
-    this.end('agent-error', { message: err instanceof Error ? err.message : String(err) });
-  }
-
-  private countBad(reason: string): void {
-    this.bad[reason] = (this.bad[reason] ?? 0) + 1;
-    this.deps.metrics.badMessage(reason);
-  }
-
-  /** Token bucket: a flooding peer loses its excess messages, and the socket if it keeps going. */
-  private takeToken(now: number): boolean {
-    const { floodRatePerSec, floodBurst } = this.deps.options;
-    this.tokens = Math.min(floodBurst, this.tokens + ((now - this.tokensAt) * floodRatePerSec) / 1000);
-    this.tokensAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    this.countBad('flood');
-    if (++this.dropped >= floodBurst * 4) this.end('flood', { dropped: this.dropped });
-    return false;
+  /** Calls into the agent: a throw, or a rejected promise from an async handler, ends this call. */
+  private callAgent(fn: () => unknown): void {
+    const result = fn();
+    if (result instanceof Promise) result.catch((err: unknown) => this.fail(err, 'agent'));
   }
 
   record(type: string, data?: Record<string, unknown>): void {
@@ -374,40 +296,19 @@ export class CallSession implements LiveSession {
   }
 
   /** Ends the call once: stops audio, tells the agent, leaves the registry, closes the socket. */
-  end(reason: EndReason, data?: Record<string, unknown>): void {
+  end(reason: EndReason, data?: Record<string, unknown>, closeReason: string = reason): void {
     if (this.ended) return;
     this.endReason = reason;
     this.state = 'ending';
-    this.engine?.close();
     this.abort.abort();
     this.deps.registry.remove(this);
-    this.deps.metrics.activeCalls--;
-    this.deps.metrics.callEnded(reason);
-    if (this.engine) {
-      this.deps.metrics.framesOut += this.engine.stats.framesOut;
-      this.deps.metrics.underruns += this.engine.stats.underruns;
-    }
     const agentSession = this.agentSession;
     this.agentSession = undefined;
-    if (agentSession?.onEnd) {
-      try {
-        void Promise.resolve(agentSession.onEnd(reason)).catch((err) => this.log.warn({ err }, 'agent cleanup failed'));
-      } catch (err) {
-        this.log.warn({ err }, 'agent cleanup failed');
-      }
-    }
-    const ourClose = this.socket.readyState === OPEN;
-    const closeCode = ourClose ? (reason === 'flood' ? 1008 : reason === 'agent-error' ? 1011 : reason === 'shutdown' ? 1001 : 1000) : data?.code;
-    this.record('end', {
+    finishCall(
+      { socket: this.socket, log: this.log, metrics: this.deps.metrics, pacer: this.engine, agentSession, framesIn: this.framesIn, bad: this.gate.bad, record: (t, d) => this.record(t, d) },
       reason,
-      ...data,
-      closeCode,
-      closedBy: ourClose ? 'bot' : 'exotel',
-      framesIn: this.framesIn,
-      framesOut: this.engine?.stats.framesOut ?? 0,
-      bad: Object.keys(this.bad).length ? this.bad : undefined,
-    });
-    this.log.info({ reason, framesIn: this.framesIn, framesOut: this.engine?.stats.framesOut ?? 0, bad: this.bad }, 'call ended');
-    if (ourClose) this.socket.close(closeCode as number, reason);
+      data,
+      closeReason,
+    );
   }
 }

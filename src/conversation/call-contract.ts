@@ -22,7 +22,8 @@ export type EndReason =
   | 'replaced' // Exotel reconnected the same call
   | 'flood'
   | 'shutdown'
-  | 'agent-error';
+  | 'agent-error'
+  | 'protocol-error'; // Exotel sent what the call cannot go on with (an invalid stream_sid)
 
 export interface CallInfo {
   /** Exotel's CallSid (or a generated id when Exotel gave none). */

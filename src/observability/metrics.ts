@@ -9,6 +9,8 @@ export class GatewayMetrics {
   framesIn = 0;
   framesOut = 0;
   underruns = 0;
+  /** Media sockets closed for sending no `start` (nor media) in time. */
+  wsStartTimeouts = 0;
   readonly badMessages = new Map<string, number>();
   readonly callsEnded = new Map<string, number>();
   readonly providerFailures: Counter<'provider' | 'code'>;
@@ -27,6 +29,7 @@ export class GatewayMetrics {
     new Counter({ name: 'exovoice_frames_in_total', help: 'Media frames received from Exotel', registers: [r], collect() { setCounter(this, self.framesIn); } });
     new Counter({ name: 'exovoice_frames_out_total', help: 'Media frames sent to Exotel', registers: [r], collect() { setCounter(this, self.framesOut); } });
     new Counter({ name: 'exovoice_outbound_underruns_total', help: 'Times the caller-side playout ran dry in the middle of an utterance', registers: [r], collect() { setCounter(this, self.underruns); } });
+    new Counter({ name: 'exovoice_ws_start_timeouts_total', help: 'Media sockets closed for sending no start in time', registers: [r], collect() { setCounter(this, self.wsStartTimeouts); } });
     new Counter({
       name: 'exovoice_bad_messages_total',
       help: 'Inbound WebSocket messages rejected or repaired, by reason',

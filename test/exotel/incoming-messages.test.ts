@@ -140,3 +140,101 @@ test('outbound messages are canonical (spec §15.3)', () => {
   assert.deepEqual(JSON.parse(anonymous.clear()), { event: 'clear' });
   assert.deepEqual(JSON.parse(createMessageEncoder('a"b').mark('x"y')), { event: 'mark', stream_sid: 'a"b', mark: { name: 'x"y' } });
 });
+
+// ---- bounded parsing ----------------------------------------------------------------------------------
+
+const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+const startWith = (custom: string) =>
+  `{"event":"start","stream_sid":"${SID}","start":{"stream_sid":"${SID}","call_sid":"${CALL}","custom_parameters":${custom}}}`;
+
+test('a 10,000-deep custom_parameters value is dropped with a report, the start kept', () => {
+  const r = parse(startWith(`{"agent":"support","bomb":${deep(10_000)}}`));
+  assert.equal(r.ok, true);
+  if (!r.ok || r.msg.event !== 'start') return;
+  assert.equal(r.warning, 'custom-parameters-trimmed');
+  assert.equal(r.msg.callSid, CALL);
+  assert.deepEqual(r.msg.customParameters, { agent: 'support' });
+  assert.deepEqual(r.msg.customParametersDropped, { count: 1, reasons: ['too-deep'], keys: ['bomb'] });
+});
+
+test('a 10,000-deep custom_parameters JSON string, or the whole field that deep, never throws', () => {
+  const inString = parse(startWith(JSON.stringify(`{"bomb":${deep(10_000)}}`)));
+  assert.ok(inString.ok && inString.msg.event === 'start' && inString.msg.customParametersDropped?.reasons.includes('too-deep'));
+  const whole = parse(startWith(deep(10_000)));
+  assert.ok(whole.ok && whole.msg.event === 'start');
+  if (whole.ok && whole.msg.event === 'start') assert.deepEqual(whole.msg.customParameters, {});
+});
+
+test('a 10,000-deep message elsewhere is rejected as too-deep', () => {
+  const r = parse(`{"event":"media","media":{"payload":"AAAA","extra":${deep(10_000)}}}`);
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.equal(r.reason, 'too-deep');
+  const arr = parse('['.repeat(100_000) + ']'.repeat(100_000));
+  assert.equal(arr.ok, false);
+});
+
+test('custom_parameters keep nested values up to depth 4 as JSON text', () => {
+  const r = parse(startWith('{"a":{"b":{"c":[1]}},"d":{"e":{"f":{"g":{}}}},"n":null,"t":true,"x":7}'));
+  assert.ok(r.ok && r.msg.event === 'start');
+  if (!r.ok || r.msg.event !== 'start') return;
+  assert.deepEqual(r.msg.customParameters, { a: '{"b":{"c":[1]}}', n: '', t: 'true', x: '7' });
+  assert.deepEqual(r.msg.customParametersDropped?.keys, ['d']);
+});
+
+test('custom_parameters: at most 64 keys, values at most 2 KB, keys at most 256', () => {
+  const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, String(i)]));
+  const r = parse(startWith(JSON.stringify(many)));
+  assert.ok(r.ok && r.msg.event === 'start');
+  if (!r.ok || r.msg.event !== 'start') return;
+  assert.equal(Object.keys(r.msg.customParameters).length, 64);
+  assert.equal(r.msg.customParameters.k63, '63');
+  assert.equal(r.msg.customParametersDropped?.count, 36);
+  assert.deepEqual(r.msg.customParametersDropped?.reasons, ['too-many-keys']);
+
+  const sizes = parse(startWith(JSON.stringify({ ok: 'x'.repeat(2048), big: 'x'.repeat(2049), ['k'.repeat(300)]: '1', nested: { s: 'y'.repeat(3000) } })));
+  assert.ok(sizes.ok && sizes.msg.event === 'start');
+  if (!sizes.ok || sizes.msg.event !== 'start') return;
+  assert.deepEqual(Object.keys(sizes.msg.customParameters), ['ok']);
+  assert.deepEqual(new Set(sizes.msg.customParametersDropped?.reasons), new Set(['value-too-long', 'key-too-long']));
+  assert.ok(sizes.msg.customParametersDropped!.keys.every((k) => k.length <= 64));
+
+  const query = parse(startWith(JSON.stringify(`a=1&b=${'z'.repeat(5000)}&c=3`)));
+  assert.ok(query.ok && query.msg.event === 'start');
+  if (query.ok && query.msg.event === 'start') assert.deepEqual(query.msg.customParameters, { a: '1', c: '3' });
+});
+
+test('hostile keys never reach a prototype', () => {
+  const hostile = [
+    startWith('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"agent":"a"}'),
+    startWith(JSON.stringify('{"__proto__":{"polluted":"yes"}}')),
+    startWith(JSON.stringify('__proto__=polluted&prototype=x&agent=b')),
+    '{"event":"start","__proto__":{"polluted":"yes"},"start":{"__proto__":{"polluted":"yes"},"media_format":{"__proto__":{"polluted":1}}}}',
+  ];
+  for (const text of hostile) {
+    const r = parse(text);
+    assert.ok(r.ok && r.msg.event === 'start', text);
+    if (!r.ok || r.msg.event !== 'start') continue;
+    assert.equal(Object.getPrototypeOf(r.msg.customParameters), Object.prototype);
+    for (const k of ['__proto__', 'constructor', 'prototype']) assert.equal(Object.hasOwn(r.msg.customParameters, k), false, k);
+    // Merging what we parsed must not pollute either.
+    Object.assign({}, r.msg.customParameters, r.msg);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+  const first = parse(hostile[0]);
+  assert.ok(first.ok && first.msg.event === 'start' && first.msg.customParameters.agent === 'a');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('limits on the rest of a message: keys, items, long strings outside media', () => {
+  const keys = parse(JSON.stringify({ event: 'mark', mark: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 1])) }));
+  assert.equal(keys.ok ? 'ok' : keys.reason, 'too-many-keys');
+  const items = parse(JSON.stringify({ event: 'mark', mark: { name: 'x', list: Array.from({ length: 65 }, () => 1) } }));
+  assert.equal(items.ok ? 'ok' : items.reason, 'too-many-items');
+  const weird = parse(JSON.stringify({ event: 'x\r\n\u0000'.repeat(100) }));
+  assert.ok(!weird.ok && weird.reason === 'unknown-event');
+  if (!weird.ok) assert.doesNotMatch(weird.detail, /[\r\n\u0000]/);
+  // A media payload near the message limit is still accepted.
+  const payload = Buffer.alloc(600_000).toString('base64');
+  const media = parse(JSON.stringify({ event: 'media', media: { payload } }));
+  assert.ok(media.ok && media.msg.event === 'media' && media.msg.payload.length === 600_000);
+});

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { Agent, TranscriptTurnInput } from '../conversation/call-contract.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Scheduler } from '../clock/scheduler.js';
+import type { CallDetails } from './call-details.js';
+import type { SessionRegistry } from './session-registry.js';
+
+/** The part of a WebSocket a session needs (ws's WebSocket satisfies it). */
+export interface SessionSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Receives a call's timeline and transcript; the call-record store sits behind it. Must never throw or block. */
+export interface CallJournal {
+  /** The webhook announced the call (before its socket opens). */
+  webhook?(details: CallDetails): Promise<void>;
+  event(callId: string, type: string, data?: Record<string, unknown>): void;
+  addTurn(callId: string, turn: TranscriptTurnInput): number;
+  updateTurn(callId: string, seq: number, patch: Partial<Omit<TranscriptTurnInput, 'role' | 'startedAt'>>): void;
+}
+
+export interface SessionOptions {
+  defaultSampleRate: number;
+  leadMs: number;
+  markTimeoutMs: number;
+  /** Close a socket that has sent neither `start` nor media by then (Exotel's own handshake limit is 10 s). */
+  startTimeoutMs: number;
+  /** Close a stream that went silent (Exotel sends media continuously, silence included). */
+  idleTimeoutMs: number;
+  /** Messages per second a call may sustain before the excess is dropped; Exotel sends at most ~60. */
+  floodRatePerSec: number;
+  floodBurst: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
+  defaultSampleRate: 8000,
+  leadMs: 100,
+  markTimeoutMs: 3000,
+  startTimeoutMs: 10_000,
+  idleTimeoutMs: 20_000,
+  floodRatePerSec: 400,
+  floodBurst: 800,
+};
+
+export interface SessionDeps {
+  registry: SessionRegistry;
+  metrics: GatewayMetrics;
+  log: Logger;
+  scheduler: Scheduler;
+  /** Picks the agent for a call from everything known about it. */
+  selectAgent(hints: { requested?: string; customField?: string; to?: string; customParameters: Record<string, string> }): Agent;
+  journal?: CallJournal;
+  options: SessionOptions;
+}
+
+export interface SessionInit {
+  /** `call_id` from the WebSocket URL, already checked with `checkId('callId', …)`. */
+  callId?: string;
+  /** `sample-rate` from the WebSocket URL. */
+  sampleRate?: number;
+  /** `agent` from the WebSocket URL. */
+  agent?: string;
+  /** What the webhook learnt about this call, if it came first. */
+  details?: CallDetails;
+}
