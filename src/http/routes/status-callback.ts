@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { parseStatusCallback, statusCallbackUpdate } from '../../exotel/status-callback.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
@@ -17,9 +16,6 @@ export interface StatusCallbackOptions {
  * valid per-call token are refused and recorded nowhere; duplicates and late arrivals never move a call backwards.
  */
 export async function statusCallbackRoutes(app: FastifyInstance, opts: StatusCallbackOptions): Promise<void> {
-  // Encapsulated here: only this route takes multipart bodies, as fields only (no files).
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 100, fieldSize: 8192 } });
-
   app.post<{ Querystring: Record<string, string | undefined> }>(STATUS_CALLBACK_PATH, async (req, reply) => {
     const recordId = req.query.call;
     if (!opts.secret || !recordId || !verifyCallToken(opts.secret, 'status', recordId, req.query.token)) {
