@@ -31,7 +31,9 @@ const JSON_LIMITS: JsonLimits = {
   maxStringLength: HTTP_INPUT_LIMITS.maxStringLength,
 };
 
-export type InputReason = 'syntax' | 'depth' | 'keys' | 'items' | 'string' | 'key' | 'file' | 'size' | 'format';
+export type InputReason = 'syntax' | 'depth' | 'keys' | 'items' | 'string' | 'key' | 'file' | 'size' | 'format' | IdProblem;
+/** Why an identifier was refused (exotel/identifiers.ts). */
+type IdProblem = 'missing' | 'too-long' | 'bad-characters';
 
 /**
  * Input the gateway refuses: answered 400 `{"error":"invalid_request","field":…,"reason":…,"message":…}`.
