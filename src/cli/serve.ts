@@ -11,9 +11,9 @@ import { maskUrl } from '../observability/redact.js';
 
 /** `exovoice serve`: runs the gateway until SIGTERM/SIGINT, then drains calls and exits 0. */
 export async function serveCommand(): Promise<number> {
-  loadDotEnv();
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

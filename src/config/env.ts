@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
 
 /** Sample rates Exotel's Voicebot applet streams at (selected by `?sample-rate=` on the WebSocket URL). */
 export const EXOTEL_SAMPLE_RATES = [8000, 16000, 24000] as const;
@@ -169,13 +171,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** Loads `.env` from the working directory when present; real environment variables win. */
-export function loadDotEnv(path = '.env'): boolean {
+/** A .env file holds a few dozen short lines; anything near this is not one. */
+export const MAX_DOTENV_BYTES = 64 * 1024;
+
+/**
+ * Loads `.env` from the working directory when present (at most 64 KB; Node's own parser, as
+ * `process.loadEnvFile`); real environment variables win. A file that is too large or unreadable is a ConfigError
+ * naming it.
+ */
+export function loadDotEnv(path = '.env', env: NodeJS.ProcessEnv = process.env): boolean {
+  let text: string;
   try {
-    process.loadEnvFile(path);
-    return true;
+    text = readBoundedTextFile(path, MAX_DOTENV_BYTES);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (err instanceof FileLimitError) throw new ConfigError(`invalid configuration: ${err.message}`);
     throw err;
   }
+  for (const [name, value] of Object.entries(parseEnv(text))) if (env[name] === undefined && value !== undefined) env[name] = value;
+  return true;
 }

@@ -1,6 +1,5 @@
 import websocket from '@fastify/websocket';
-import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from '../agent/assembly/catalog.js';
 import { MemoryCallDetailsStore, type CallDetailsStore } from '../call/call-details.js';
@@ -13,6 +12,7 @@ import { registerStoreMetrics } from '../store/store-metrics.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
+import { HTTP_INPUT_LIMITS, InputError, parseFormText, parseJsonBody, parseMultipart, parseQueryString, queryProblem } from './bounded-input.js';
 import { callRecordRoutes } from './routes/call-records.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
@@ -39,7 +39,33 @@ export interface GatewayParts {
   scheduler?: Scheduler;
   metrics?: GatewayMetrics;
   session?: Partial<SessionOptions>;
+  /** Overrides the HTTP time-outs (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
+
+/** How long a client may take, in milliseconds (0: no limit). */
+export interface HttpTimeouts {
+  /** To send the request line and headers: a client trickling headers (slowloris) is cut off with a 408. */
+  headersTimeoutMs: number;
+  /** To send the whole request, body included (our bodies are at most 64 KB). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection stays open this long between requests. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way is closed (a WebSocket, once upgraded, is exempt: it has its own pings). */
+  connectionTimeoutMs: number;
+}
+
+/**
+ * Headers in 10 s and the body in 30 s are ample for Exotel and any admin client; keep-alive outlives the 60 s idle
+ * time-out of common load balancers (AWS ALB, Render), or they may reuse a socket we just closed and answer 502;
+ * 60 s without traffic exceeds the slowest handler (POST /call waits for Exotel's API, 10 s per attempt).
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  connectionTimeoutMs: 60_000,
+};
 
 export interface Gateway {
   app: FastifyInstance;
@@ -59,12 +85,24 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   let draining = false;
   const isDraining = () => draining;
 
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...parts.httpTimeouts };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: true,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: HTTP_INPUT_LIMITS.maxBodyBytes,
+    routerOptions: { querystringParser: parseQueryString },
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node checks the two time-outs above only this often (30 s by default, which would let a slow client
+      // hold a socket for 40 s against a 10 s limit).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersTimeoutMs / 4) || 1000)),
+    },
   });
-  await app.register(formbody);
+  registerBodyParsers(app);
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
 
   const journal = parts.journal;
@@ -138,6 +176,46 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
       return { endedByDrain };
     },
   };
+}
+
+/**
+ * Every body and query goes through the bounded parsers (bounded-input.ts). Input over a limit is a 400 naming the
+ * field, a body over bodyLimit a 413, both as JSON; other errors keep fastify's default answer.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseFormText(body as string, 'body'));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      done(null, parseMultipart(body as Buffer, req.headers['content-type'] ?? ''));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addHook('onRequest', async (req) => {
+    const problem = queryProblem(req.query);
+    if (problem) throw problem;
+  });
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err instanceof InputError) return reply.code(400).send(err.toJSON());
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'too_large', field: 'body', reason: 'size', message: `request body larger than ${HTTP_INPUT_LIMITS.maxBodyBytes} bytes` });
+    }
+    throw err;
+  });
 }
 
 function restClientFor(config: Config): ExotelRestClient | undefined {

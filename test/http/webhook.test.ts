@@ -58,7 +58,11 @@ test('malformed bodies and bad values get a 4xx JSON error, never a 5xx', async 
   assert.equal(arrayBody.status, 400);
   const badSid = await hook('/voicebot/connect?CallSid=a%20b%3Cscript%3E');
   assert.equal(badSid.status, 400);
-  assert.match(badSid.body.error, /CallSid/);
+  assert.deepEqual({ ...badSid.body, message: undefined }, { error: 'invalid_request', field: 'CallSid', reason: 'bad-characters', message: undefined });
+  assert.match(badSid.body.message, /CallSid/);
+  const longSid = await hook(`/voicebot/connect?CallSid=${'a'.repeat(129)}`);
+  assert.equal(longSid.status, 400);
+  assert.equal(longSid.body.field, 'CallSid');
   const badAgent = await hook('/voicebot/connect?CallSid=x&agent=../../etc');
   assert.equal(badAgent.status, 400);
   const xml = await hook('/voicebot/connect', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<x/>' });

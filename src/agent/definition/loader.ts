@@ -1,9 +1,11 @@
 // Reads agent definition files (YAML or JSON) and validates them, with errors that name the file
 // and the field, so a broken definition stops start-up with a message the author can act on.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { readBoundedTextFile } from '../../limits/bounded-file.js';
+import { DEFAULT_JSON_LIMITS, enforceJsonLimits, JsonLimitError, parseBoundedJson, type JsonLimits } from '../../limits/bounded-json.js';
 import type { AgentDefinition } from './schema.js';
 import { anyAgentDefinitionSchema, type AnyAgentDefinition } from './cloud-schema.js';
 
@@ -18,6 +20,14 @@ export class AgentDefinitionError extends Error {
 }
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/**
+ * A definition is a page or two of YAML (the largest shipped one is ~6 KB); a long prompt still fits in 256 KB.
+ * Depth, keys and strings are DEFAULT_JSON_LIMITS' (32 levels, 1000 keys, 256 KB strings).
+ */
+export const DEFINITION_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxBytes: 256 * 1024 };
+/** YAML aliases expand in place; a few are handy, thousands are a billion-laughs bomb. */
+const MAX_YAML_ALIASES = 100;
 
 /** `intents[2].slot.ask` */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -44,12 +54,30 @@ function describe(issue: z.core.$ZodIssue): string {
   return `${formatPath(issue.path)}: ${message}`;
 }
 
+/** The definition's data, within DEFINITION_LIMITS, without keys that pollute prototypes when `extends` merges. */
 function readRaw(source: string, file: string): unknown {
+  const json = extname(file) === '.json';
   try {
-    return extname(file) === '.json' ? JSON.parse(source) : parseYaml(source, { prettyErrors: true });
+    if (json) return parseBoundedJson(source, DEFINITION_LIMITS);
+    if (Buffer.byteLength(source, 'utf8') > DEFINITION_LIMITS.maxBytes) throw new JsonLimitError('size', '$', `larger than ${DEFINITION_LIMITS.maxBytes} bytes`);
+    return enforceJsonLimits(parseYaml(source, { prettyErrors: true, maxAliasCount: MAX_YAML_ALIASES }), DEFINITION_LIMITS);
   } catch (err) {
+    if (err instanceof JsonLimitError && err.reason !== 'syntax') {
+      // `$.intents[2].say: ...` -> `intents[2].say: ...`, like the schema's messages.
+      throw new AgentDefinitionError(file, [err.message.replace(/^\$\.?/, '').replace(/^:/, '(top level):')]);
+    }
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new AgentDefinitionError(file, [`not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}${where}: ${(err as Error).message.split('\n')[0]}`]);
+    const message = err instanceof JsonLimitError ? err.message.replace(/^not JSON: /, '') : (err as Error).message;
+    throw new AgentDefinitionError(file, [`not valid ${json ? 'JSON' : 'YAML'}${where}: ${message.split('\n')[0]}`]);
+  }
+}
+
+function readFile(path: string, file: string): string {
+  try {
+    return readBoundedTextFile(path, DEFINITION_LIMITS.maxBytes);
+  } catch (err) {
+    // The limit error names the path already; the definition error names the file.
+    throw new AgentDefinitionError(file, [(err as Error).message.replace(`${path}: `, '')]);
   }
 }
 
@@ -126,7 +154,7 @@ export function loadDefinitions(dir: string): Loaded<AnyAgentDefinition>[] {
     if (!EXTENSIONS.has(extname(entry)) || entry.startsWith('.')) continue;
     const path = join(dir, entry);
     const file = relative(process.cwd(), path) || basename(path);
-    const item = { file, raw: readRaw(readFileSync(path, 'utf8'), file) };
+    const item = { file, raw: readRaw(readFile(path, file), file) };
     files.push(item);
     const name = isObject(item.raw) ? item.raw.name : undefined;
     if (typeof name !== 'string') continue; // validation reports it

@@ -2,6 +2,8 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { CALL_STATUSES } from '../../store/call-status.js';
 import type { CallStore } from '../../store/call-store.js';
+import { checkId } from '../../exotel/identifiers.js';
+import { InputError } from '../bounded-input.js';
 
 export interface CallRecordsOptions {
   store: CallStore;
@@ -44,7 +46,9 @@ export async function callRecordRoutes(app: FastifyInstance, opts: CallRecordsOp
 
   app.get<{ Params: { id: string } }>('/calls/:id', { preHandler: guard }, async (req, reply) => {
     const id = req.params.id;
-    if (id.length > 128) return reply.code(400).send({ error: 'id is too long' });
+    // Every id a record can have (ours, a CallSid, a callLogId) fits the CallSid rule; anything else is no call.
+    const check = checkId('callSid', id);
+    if (!check.ok) throw new InputError('id', check.reason, check.message.replace(/^callSid/, 'id'));
     const record = await store.get(id);
     if (!record) return reply.code(404).send({ error: `no call with id, CallSid or callLogId "${id}"` });
     return record;

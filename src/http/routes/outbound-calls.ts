@@ -1,18 +1,21 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { DialError, type OutboundDialer } from '../../call/outbound-dialer.js';
+import { ID_RULES, isValidId, type IdKind } from '../../exotel/identifiers.js';
 
 export interface OutboundCallsOptions {
   dialer: OutboundDialer;
   guard: preHandlerHookHandler;
 }
 
+const id = (kind: IdKind) => z.string().refine((v) => isValidId(kind, v), { message: `must be ${ID_RULES[kind].describe}` });
+
 const body = z
   .object({
     to: z.string().min(1, 'is required').max(32),
     from: z.string().min(1).max(32).optional(),
-    callLogId: z.string().min(1).max(64).optional(),
-    agent: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"').optional(),
+    callLogId: id('callLogId').optional(),
+    agent: id('agentName').optional(),
   })
   .strict();
 

@@ -1,9 +1,9 @@
-import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { parseStatusCallback, statusCallbackUpdate } from '../../exotel/status-callback.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { CallStore } from '../../store/call-store.js';
 import { verifyCallToken } from '../../exotel/call-token.js';
+import { isValidId } from '../../exotel/identifiers.js';
 import { STATUS_CALLBACK_PATH } from '../../exotel/call-urls.js';
 
 export interface StatusCallbackOptions {
@@ -17,12 +17,10 @@ export interface StatusCallbackOptions {
  * valid per-call token are refused and recorded nowhere; duplicates and late arrivals never move a call backwards.
  */
 export async function statusCallbackRoutes(app: FastifyInstance, opts: StatusCallbackOptions): Promise<void> {
-  // Encapsulated here: only this route takes multipart bodies, as fields only (no files).
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 100, fieldSize: 8192 } });
-
-  app.post<{ Querystring: Record<string, string | undefined> }>(STATUS_CALLBACK_PATH, async (req, reply) => {
-    const recordId = req.query.call;
-    if (!opts.secret || !recordId || !verifyCallToken(opts.secret, 'status', recordId, req.query.token)) {
+  app.post<{ Querystring: Record<string, string | string[] | undefined> }>(STATUS_CALLBACK_PATH, async (req, reply) => {
+    const { call: recordId, token } = req.query;
+    // A repeated parameter arrives as an array: that is no token of ours either.
+    if (!opts.secret || typeof recordId !== 'string' || !isValidId('callId', recordId) || typeof token !== 'string' || !verifyCallToken(opts.secret, 'status', recordId, token)) {
       opts.metrics.authRejections.inc({ reason: 'status-callback' });
       return reply.code(401).send({ error: 'missing or invalid callback token' });
     }

@@ -5,11 +5,11 @@ import type { Config } from '../../config/env.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import { signCallToken } from '../../exotel/call-token.js';
 import { publicBaseUrl, toWebSocketBase } from '../../exotel/call-urls.js';
+import { checkId } from '../../exotel/identifiers.js';
+import { InputError } from '../bounded-input.js';
 import { RequestParams } from '../request-params.js';
 
 export const WEBHOOK_PATHS = ['/api/v1/exotel/voice/connect', '/voicebot/connect'] as const;
-const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
-const AGENT_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** Exotel opens the socket right after the webhook; an hour covers its retry and slow networks alike. */
 const WS_TOKEN_TTL_SEC = 3600;
 
@@ -35,16 +35,18 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
     try {
       if (opts.isDraining()) return reply.code(503).header('retry-after', '5').send({ error: 'server is draining; try another instance' });
       if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Array.isArray(req.body))) {
-        return reply.code(400).send({ error: 'request body must be a JSON object or a form' });
+        throw new InputError('body', 'format', 'request body must be a JSON object or a form');
       }
       const p = new RequestParams(req.query, req.body);
       let callId = p.get('CallSid', 'call_sid', 'callid');
-      if (callId && !ID_RE.test(callId)) {
-        return reply.code(400).send({ error: 'CallSid may only contain letters, digits, "_", "-", ".", ":" (at most 128)' });
+      if (callId) {
+        const check = checkId('callSid', callId);
+        if (!check.ok) throw new InputError('CallSid', check.reason, check.message.replace(/^callSid/, 'CallSid'));
       }
       const agent = p.get('agent');
-      if (agent && !AGENT_RE.test(agent)) {
-        return reply.code(400).send({ error: 'agent must be 1-64 letters, digits, "_" or "-"' });
+      if (agent) {
+        const check = checkId('agentName', agent);
+        if (!check.ok) throw new InputError('agent', check.reason, check.message.replace(/^agentName/, 'agent'));
       }
       if (!callId) {
         callId = `gen-${randomBytes(12).toString('hex')}`;
