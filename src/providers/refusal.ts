@@ -41,6 +41,8 @@ export function retryAfterSec(header: (name: string) => string | undefined, now 
   const value = header('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  // An HTTP date names its day and month; anything else ("-3", "soon") is not one.
+  if (!/^[A-Za-z]{3}, /.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
