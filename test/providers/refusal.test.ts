@@ -78,8 +78,9 @@ test('error bodies: the providers\' shapes are summarised; markup and over-limit
 });
 
 test('secrets are masked: the configured ones, sk- keys (even partly masked ones) and bearer tokens; clipped', () => {
-  const out = redactSecrets('key plainSECRET42 then sk-proj-abc***wxyz and Bearer abcdefghijklmnop', ['plainSECRET42']);
+  const out = redactSecrets('key plainSECRET42 then sk-proj-abc***wxyz and Bearer abcdefgh1jklmnop', ['plainSECRET42']);
   assert.equal(out, 'key *** then sk-*** and Bearer ***');
+  assert.equal(redactSecrets('Token verification failed', []), 'Token verification failed');
   assert.equal(redactSecrets('x'.repeat(1000), []).length, 301);
 });
 
