@@ -41,6 +41,8 @@ export function retryAfterSec(header: (name: string) => string | undefined, now 
   const value = header('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  // An HTTP date names its day and month; anything else ("-3", "soon") is not one.
+  if (!/^[A-Za-z]{3}, /.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
@@ -106,12 +108,12 @@ export function summarizeErrorBody(text: string, reader?: ErrorBodyReader): Erro
   return { message: trimmed.split(/\r?\n/, 1)[0] };
 }
 
-/** Masks the configured secrets and anything shaped like a key or bearer token, and clips to `max` chars. */
+/** Masks the configured secrets and anything shaped like a key or bearer token (long, with a digit: not a word), and clips to `max` chars. */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[], max = MAX_SUMMARY_CHARS): string {
   let out = text;
   for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
   // Providers echo a partly masked key ("sk-ab***wxyz"): even its visible ends are not ours to log.
-  out = out.replace(/\bsk[-_][\w*-]{3,}/g, 'sk-***').replace(/\b(Bearer|Token)\s+(?!\*\*\*)[\w.~+/=-]{8,}/g, '$1 ***');
+  out = out.replace(/\bsk[-_][\w*-]{3,}/g, 'sk-***').replace(/\b(Bearer|Token)\s+(?!\*\*\*)(?=[\w.~+/=-]*\d)[\w.~+/=-]{12,}/g, '$1 ***');
   return out.length <= max ? out : `${out.slice(0, max)}…`;
 }
 

@@ -142,6 +142,29 @@ test('an Azure deployment: the whole chat URL from LLM_BASE_URL, the key in api-
   }
 });
 
+test('brain.maxTokensField picks the request field per endpoint (max_completion_tokens for an Azure reasoning deployment)', async () => {
+  const chat = new FakeOpenAIChat({ script: () => ({ text: ['Ok.'] }) });
+  const server = await chat.start();
+  try {
+    const url = `${server.origin}/openai/deployments/o4-mini/chat/completions?api-version=2024-10-21`;
+    for (const [field, other] of [
+      [undefined, 'max_completion_tokens'],
+      ['max_completion_tokens', 'max_tokens'],
+    ] as const) {
+      const brain = { provider: 'llm', apiKeyHeader: 'api-key', ...(field ? { maxTokensField: field } : {}) };
+      const def = parseDefinition(stringify({ ...parse(CASCADE), brain }), 'agents/azure.yaml') as CascadeDefinition;
+      const llm = createLanguageModel(def.brain, new DefinitionEnv(loadProviderConfig({ LLM_BASE_URL: url, LLM_API_KEY: chat.apiKey }), 'agents/azure.yaml'));
+      for await (const _ of llm.chat({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 50 }));
+      const body = chat.requests.at(-1)!.body;
+      assert.equal(body[field ?? 'max_tokens'], 50, 'a non-OpenAI host defaults to max_tokens');
+      assert.equal(other in body, false);
+    }
+    assert.throws(() => parseDefinition(stringify({ ...parse(CASCADE), brain: { provider: 'llm', maxTokensField: 'max_output_tokens' } }), 'agents/bad.yaml'));
+  } finally {
+    await server.close();
+  }
+});
+
 test('stt.language overrides the agent language for recognition only (Deepgram multi for Hindi-English)', async () => {
   const deepgram = await startFakeDeepgram();
   try {

@@ -503,3 +503,73 @@ test('requests of concurrent chats do not mix', async () => {
     },
   );
 });
+
+test('hostile streams: an endless line, a depth bomb chunk and endless tool arguments are bad-response; polluting keys are dropped', async () => {
+  const { createServer: createHttp } = await import('node:http');
+  let write: (res: import('node:http').ServerResponse) => void = () => {};
+  const server = createHttp((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    write(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const chunk = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
+  try {
+    const llm = new OpenAICompatibleLanguageModel({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: 'm' });
+
+    // A line that never ends: refused once it passes 1 MiB, not buffered until memory runs out.
+    write = (res) => {
+      res.write(chunk({ content: 'Hi' }));
+      const piece = 'x'.repeat(64 * 1024);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * 1024 * 1024 && res.write(`${sent === 0 ? 'data: ' : ''}${piece}`)) sent += piece.length;
+        if (sent < 4 * 1024 * 1024) res.once('drain', pump);
+      };
+      pump();
+    };
+    const endless = await collectUntilError(llm.chat({ messages: USER }));
+    assert.equal(textOf(endless.deltas), 'Hi');
+    assert.match(providerError(endless.error, 'bad-response').message, /event longer than 1048576 characters/);
+
+    write = (res) => res.end(`data: {"choices":${'['.repeat(10_000)}${']'.repeat(10_000)}}\n\n`);
+    const deep = await collectUntilError(llm.chat({ messages: USER }));
+    assert.match(providerError(deep.error, 'bad-response').message, /over the JSON limits \(\$\.choices.*nested deeper than 32\)/);
+    assert.equal(deep.error instanceof ProviderError && isRetryable(deep.error), false);
+
+    write = (res) => {
+      const part = { index: 0, id: 'call_1', function: { name: 'get_balance', arguments: '"' + 'a'.repeat(40 * 1024) } };
+      res.write(chunk({ tool_calls: [part] }));
+      res.end(chunk({ tool_calls: [{ index: 0, function: { arguments: 'a'.repeat(40 * 1024) } }] }));
+    };
+    const args = await collectUntilError(llm.chat({ messages: USER }));
+    assert.match(providerError(args.error, 'bad-response').message, /arguments longer than 65536 characters/);
+
+    write = (res) => res.end('data: {"choices":[{"index":0,"delta":{"content":"ok","__proto__":{"polluted":true}}}],"constructor":{"prototype":{"polluted":true}}}\n\ndata: [DONE]\n\n');
+    const clean = await collect(llm.chat({ messages: USER }));
+    assert.deepEqual(clean, [{ type: 'text', text: 'ok' }, { type: 'done', finishReason: 'stop' }]);
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('max_completion_tokens by default for OpenAI and Groq, max_tokens for other endpoints, either when configured', async () => {
+  const { defaultMaxTokensField } = await import('../../src/providers/llm/openai-wire.js');
+  assert.equal(defaultMaxTokensField('https://api.openai.com/v1/chat/completions'), 'max_completion_tokens');
+  assert.equal(defaultMaxTokensField('https://api.groq.com/openai/v1/chat/completions'), 'max_completion_tokens');
+  assert.equal(defaultMaxTokensField('http://127.0.0.1:11434/v1/chat/completions'), 'max_tokens');
+  assert.equal(defaultMaxTokensField('https://res.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21'), 'max_tokens');
+  // What goes on the wire: the fake stands in for api.openai.com through a custom fetch.
+  await withFake({}, async (fake, _model, { baseUrl }) => {
+    const viaOpenAiHost: typeof fetch = (input, init) => fetch(String(input).replace('https://api.openai.com/v1', baseUrl), init);
+    const openai = new OpenAICompatibleLanguageModel({ baseUrl: 'https://api.openai.com/v1', apiKey: KEY, model: 'gpt-4o-mini', fetch: viaOpenAiHost });
+    await collect(openai.chat({ messages: USER, maxTokens: 64 }));
+    assert.equal(fake.requests[0]!.body.max_completion_tokens, 64);
+    assert.equal('max_tokens' in fake.requests[0]!.body, false);
+    const legacy = new OpenAICompatibleLanguageModel({ baseUrl: 'https://api.openai.com/v1', apiKey: KEY, model: 'gpt-4o-mini', fetch: viaOpenAiHost, maxTokensField: 'max_tokens' });
+    await collect(legacy.chat({ messages: USER, maxTokens: 32 }));
+    assert.equal(fake.requests[1]!.body.max_tokens, 32);
+    assert.equal('max_completion_tokens' in fake.requests[1]!.body, false);
+  });
+});

@@ -208,3 +208,44 @@ test('fake: validates the body like the API', async () => {
   assert.equal(ok.status, 200);
   assert.equal((await ok.arrayBuffer()).byteLength, 3 * 3600 * 2);
 });
+
+test('hostile error bodies: a huge body is read only to 4 KB, a depth bomb or polluting keys give a plain summary', async () => {
+  const { createServer } = await import('node:http');
+  let served = 0;
+  let answer: (res: import('node:http').ServerResponse) => void = () => {};
+  const server = createServer((req, res) => {
+    req.resume();
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const baseUrl = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/v1`;
+  try {
+    answer = (res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (served < 64 * 1024 * 1024 && res.write(`{"e":"${'x'.repeat(16 * 1024)}",`)) served += 16 * 1024;
+        if (served < 64 * 1024 * 1024) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    };
+    const huge = await tts({ baseUrl }).synthesize(TEXT, { sampleRate: 8000 }).catch((e: unknown) => e);
+    assert.ok(isCode('server')(huge));
+    assert.ok(served < 64 * 1024 * 1024, 'the rest of the body was left unread');
+    assert.ok((huge as Error).message.length < 400);
+
+    answer = (res) => res.writeHead(400, { 'content-type': 'application/json' }).end(`{"error":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    const deep = await tts({ baseUrl }).synthesize(TEXT, { sampleRate: 8000 }).catch((e: unknown) => e);
+    assert.ok(isCode('invalid-input')(deep));
+    assert.equal(isRetryable(deep), false);
+
+    answer = (res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad input","param":"voice","__proto__":{"polluted":true}}}');
+    const voice = await tts({ baseUrl }).synthesize(TEXT, { sampleRate: 8000 }).catch((e: unknown) => e);
+    assert.ok(isCode('unknown-voice')(voice));
+    assert.match((voice as Error).message, /HTTP 400: bad input$/);
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

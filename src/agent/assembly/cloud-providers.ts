@@ -115,6 +115,7 @@ export function createLanguageModel(spec: BrainSpec, env: DefinitionEnv): Langua
     apiKey: spec.apiKeyEnv === null ? undefined : env.required(spec.apiKeyEnv, 'brain.apiKeyEnv'),
     apiKeyHeader: spec.apiKeyHeader,
     model: spec.model ?? env.config.llm.model,
+    maxTokensField: spec.maxTokensField,
     headers,
   });
 }

@@ -52,6 +52,11 @@ export const llmBrainSchema = z.strictObject({
   model: text.optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(16_384).optional(),
+  /**
+   * The request field `maxTokens` goes in. Default: max_completion_tokens for api.openai.com and api.groq.com (their
+   * max_tokens is deprecated; OpenAI's reasoning models refuse it), max_tokens for other endpoints.
+   */
+  maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   /** Conversation lines sent to the model (oldest dropped first). */
   maxHistory: z.number().int().min(2).max(500).optional(),
   /** API root, or the whole chat URL when it ends in /chat/completions (Azure deployments). */

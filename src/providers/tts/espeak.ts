@@ -4,9 +4,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ProviderError } from '../errors.js';
-import type { SynthesisOptions, TextToSpeech, VoiceInfo } from '../types.js';
-import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
-import { PooledTextToSpeech } from './pooled-tts.js';
+import type { TextToSpeech, VoiceInfo } from '../types.js';
+import type { WorkerPool } from '../worker-pool.js';
+import { createOfflineTts, offlineWorkerPool, type OfflineEngine, type OfflineVoiceOptions } from './offline-voice.js';
 
 const NATIVE_RATE = 22050;
 
@@ -70,31 +70,24 @@ export function espeakVoices(): readonly VoiceInfo[] {
   return loadCatalog().voices;
 }
 
-export interface EspeakOptions {
-  /** Voice used when a request names neither voice nor language (default `hi`). */
-  defaultVoice?: string;
-  pool?: WorkerPool;
-  poolSize?: number;
-  maxQueue?: number;
-}
+/** `defaultVoice` defaults to `hi`. */
+export type EspeakOptions = OfflineVoiceOptions;
+
+const ESPEAK: OfflineEngine = {
+  name: 'espeak',
+  worker: new URL('./espeak.worker.mjs', import.meta.url),
+  voices: espeakVoices,
+  defaultVoice: ESPEAK_DEFAULT_VOICE,
+  checkVoice,
+  voiceForLanguage,
+};
 
 export function espeakWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
-  return sharedWorkerPool({ name: 'espeak', script: new URL('./espeak.worker.mjs', import.meta.url), ...options });
+  return offlineWorkerPool(ESPEAK, options);
 }
 
 export function createEspeakTts(options: EspeakOptions = {}): TextToSpeech {
-  const defaultVoice = checkVoice(options.defaultVoice ?? ESPEAK_DEFAULT_VOICE);
-  const pool = options.pool ?? espeakWorkerPool({ size: options.poolSize, maxQueue: options.maxQueue });
-  return new PooledTextToSpeech({
-    name: 'espeak',
-    pool,
-    voices: espeakVoices(),
-    resolveVoice(o: SynthesisOptions): string {
-      if (o.voice !== undefined) return checkVoice(o.voice);
-      if (o.language !== undefined) return voiceForLanguage(o.language);
-      return defaultVoice;
-    },
-  });
+  return createOfflineTts(ESPEAK, options);
 }
 
 function checkVoice(voice: string): string {
