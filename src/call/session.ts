@@ -98,7 +98,7 @@ export class CallSession implements LiveSession, CallScope {
       return;
     }
     this.log.error({ err, source }, 'call failed');
-    this.end('agent-error', { message: logSafe(message, 500), source });
+    this.end('agent-error', { message: message.length > 500 ? `${message.slice(0, 500)}…` : message, source });
   }
 
   /** Entry point for every WebSocket message. Never throws. */

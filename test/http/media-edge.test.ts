@@ -95,9 +95,9 @@ test('an unusable stream_sid in start ends the stream with 1008', async () => {
   }
 });
 
-test('a socket that never sends start is closed after WS_START_TIMEOUT_MS and counted', async () => {
+test('a socket that never sends start is closed after WS_START_TIMEOUT_MS, counted, and held against its address', async () => {
   const journal = new MemoryJournal();
-  const gw = await startGateway({ WS_START_TIMEOUT_MS: '300' }, undefined, { journal });
+  const gw = await startGateway({ WS_START_TIMEOUT_MS: '300', WS_FAILED_UPGRADES_PER_MIN: '2' }, undefined, { journal });
   try {
     const silent = await ExotelSocket.open(`${gw.wsBase}/voicebot/ws?call_id=nostart1`);
     const connectedOnly = await ExotelSocket.open(`${gw.wsBase}/voicebot/ws?call_id=nostart2`);
@@ -105,6 +105,9 @@ test('a socket that never sends start is closed after WS_START_TIMEOUT_MS and co
     for (const s of [silent, connectedOnly]) assert.deepEqual(await s.closed, { code: 1000, reason: 'timeout' });
     assert.equal(journal.eventsOf('nostart1', 'end')[0]?.data.waitingFor, 'start');
     assert.equal(await metric(gw.base, 'exovoice_ws_start_timeouts_total'), 2);
+    // Both count as failed handshakes of this address: the next upgrade is refused.
+    await until(() => gw.gateway.registry.size === 0, 2000, 'both sessions gone');
+    assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=nostart3`), 429);
   } finally {
     await gw.close();
   }

@@ -76,7 +76,12 @@ export async function mediaRoutes(app: FastifyInstance, opts: MediaOptions): Pro
         if (session) session.onMessage(data, isBinary);
         else if (early.length < EARLY_LIMIT) early.push([data, isBinary]);
       });
-      socket.on('close', (code: number) => (session ? session.onClose(code) : (closed = code)));
+      socket.on('close', (code: number) => {
+        if (!session) return void (closed = code);
+        session.onClose(code);
+        // A socket that never started is a failed handshake too: it counts against its address.
+        if (session.endReason === 'timeout' && !session.info) failures.fail(req.ip);
+      });
       socket.on('error', (err: Error) => session?.onError(err));
       let details;
       try {
