@@ -98,7 +98,7 @@ export class CallSession implements LiveSession, CallScope {
       return;
     }
     this.log.error({ err, source }, 'call failed');
-    this.end('agent-error', { message: logSafe(message, 500), source });
+    this.end('agent-error', { message: message.length > 500 ? `${message.slice(0, 500)}…` : message, source });
   }
 
   /** Entry point for every WebSocket message. Never throws. */
@@ -176,10 +176,7 @@ export class CallSession implements LiveSession, CallScope {
       case 'connected':
         return;
       case 'start':
-        if (this.seenStart || this.info) {
-          this.gate.count('duplicate-start');
-          return;
-        }
+        if (this.seenStart || this.info) return this.gate.count('duplicate-start');
         this.seenStart = true;
         return this.begin(msg);
       case 'media':
@@ -205,12 +202,11 @@ export class CallSession implements LiveSession, CallScope {
         this.record('mark', { name: logSafe(msg.name, 128), known });
         return;
       }
-      case 'stop':
-        this.record('stop', { reason: msg.reason === undefined ? undefined : logSafe(msg.reason, 64) });
-        this.end(msg.reason === 'callended' || msg.reason === undefined ? 'caller-hangup' : 'stream-stopped', {
-          exotelReason: msg.reason === undefined ? undefined : logSafe(msg.reason, 64),
-        });
-        return;
+      case 'stop': {
+        const exotelReason = msg.reason === undefined ? undefined : logSafe(msg.reason, 64);
+        this.record('stop', { reason: exotelReason });
+        return this.end(msg.reason === 'callended' || msg.reason === undefined ? 'caller-hangup' : 'stream-stopped', { exotelReason });
+      }
       case 'clear':
         return;
     }
@@ -252,20 +248,14 @@ export class CallSession implements LiveSession, CallScope {
     } catch (err) {
       return this.fail(err, 'agent');
     }
-    if (!(started instanceof Promise)) {
-      this.agentSession = started;
-      return;
-    }
+    if (!(started instanceof Promise)) return void (this.agentSession = started);
     this.backlog = [];
     started.then(
       (s) =>
         this.guard('agent', () => {
           const backlog = this.backlog ?? [];
           this.backlog = undefined;
-          if (this.ended) {
-            this.callAgent(() => s.onEnd?.(this.endReason!));
-            return;
-          }
+          if (this.ended) return this.callAgent(() => s.onEnd?.(this.endReason!));
           this.agentSession = s;
           for (const m of backlog) if (!this.ended) this.dispatch(m);
         }),

@@ -5,11 +5,15 @@ import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
 import { DataDirError } from '../store/data-dir.js';
+import { superviseGateway } from './fault-policy.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
 import { maskUrl } from '../observability/redact.js';
 
-/** `exovoice serve`: runs the gateway until SIGTERM/SIGINT, then drains calls and exits 0. */
+/**
+ * `exovoice serve`: runs the gateway until SIGTERM/SIGINT (drains calls, exits 0) or a fault outside any call
+ * (drains, exits 1); a fault inside a call ends that call only.
+ */
 export async function serveCommand(): Promise<number> {
   let config;
   try {
@@ -68,18 +72,5 @@ export async function serveCommand(): Promise<number> {
   if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
   if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, activeCalls: gateway.registry.size, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
-      const { endedByDrain } = await gateway.drain(config.drainTimeoutMs);
-      await store.close();
-      logger.info({ endedByDrain }, 'stopped');
-      resolve(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-  });
+  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain: () => store.close() });
 }

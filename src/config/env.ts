@@ -57,6 +57,8 @@ const schema = z.object({
     }),
   OUTBOUND_LEAD_MS: intInRange(100, 0, 1000),
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
+  WS_START_TIMEOUT_MS: intInRange(10000, 100, 120000),
+  WS_FAILED_UPGRADES_PER_MIN: intInRange(20, 1, 100000),
   CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   API_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   EXOTEL_API_BASE_URL: publicUrl,
@@ -95,6 +97,10 @@ export interface Config {
   /** How far ahead of real time the media pacer keeps Exotel's playout buffer. */
   playoutLeadMs: number;
   markTimeoutMs: number;
+  /** A media socket that sends no `start` (nor media) by then is closed; Exotel's own handshake limit is 10 s. */
+  wsStartTimeoutMs: number;
+  /** Failed media-socket upgrades one address may make per minute before it is answered 429. */
+  wsFailedUpgradesPerMin: number;
   /** Protects the admin API; without it the admin API answers loopback only. */
   apiKey?: string;
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
@@ -150,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     playoutLeadMs: e.OUTBOUND_LEAD_MS,
     markTimeoutMs: e.MARK_TIMEOUT_MS,
+    wsStartTimeoutMs: e.WS_START_TIMEOUT_MS,
+    wsFailedUpgradesPerMin: e.WS_FAILED_UPGRADES_PER_MIN,
     apiKey: e.API_KEY,
     callbackSecret:
       e.CALLBACK_SECRET ??

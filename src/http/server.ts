@@ -118,6 +118,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
       defaultSampleRate: 8000,
       leadMs: config.playoutLeadMs,
       markTimeoutMs: config.markTimeoutMs,
+      startTimeoutMs: config.wsStartTimeoutMs,
       ...parts.session,
     },
   };
