@@ -17,7 +17,7 @@ import { RealtimeSessions, type SessionHooks } from './realtime/sessions.js';
 import { RealtimeTools, realtimeToolSpecs } from './realtime/tools.js';
 import { RealtimeTranscript } from './realtime/transcript.js';
 
-export type { RealtimeAgentOptions, RealtimeFailure, RealtimeFailureKind, RealtimeTool, RealtimeToolContext } from './realtime/options.js';
+export type { RealtimeAgentOptions, RealtimeFailure, RealtimeFailureKind, RealtimeTool } from './realtime/options.js';
 
 /** One call's bridge. */
 class RealtimeBridge implements AgentSession {
