@@ -83,6 +83,7 @@ export class RealtimeSessions {
     this.active?.conn?.appendAudio(bytes);
   }
 
+  /** The call ended: timers stop, every session closes. */
   close(): void {
     this.ended = true;
     clearTimeout(this.rotationTimer);
