@@ -5,7 +5,8 @@ import { loadProviderConfig, type ProviderConfig } from '../../config/providers.
 import { AgentCatalog } from './catalog.js';
 import { createCloudAgent } from './cloud-agents.js';
 import { missingVariables } from './cloud-providers.js';
-import { OfflineAgent, type PreparedAgent } from '../kinds/offline.js';
+import { OfflineAgent } from '../kinds/offline.js';
+import type { PreparedAgent } from '../kinds/preparation.js';
 import { createSpeechProviders, type SpeechProviderOptions } from './offline-providers.js';
 import { AgentDefinitionError, loadDefinitions } from '../definition/loader.js';
 import { createEchoAgent } from '../kinds/echo.js';

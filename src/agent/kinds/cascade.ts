@@ -14,8 +14,7 @@ import { VoiceBank, type VoiceSpec } from '../../conversation/voice-bank.js';
 import type { CompiledGrammar, LanguageModel, SpeechToText, StreamingSpeechToText, TextToSpeech } from '../../providers/types.js';
 import { LlmBrain } from '../brain/llm-brain.js';
 import type { Brain } from '../../conversation/brain.js';
-import type { PreparedAgent } from './offline.js';
-import { AgentPreparation, type Prepared } from './preparation.js';
+import { ConversationAgent, type Prepared, type PreparedAgent } from './preparation.js';
 import type { AgentTool } from '../tools/types.js';
 import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
 
@@ -113,7 +112,7 @@ export function createCascadeAgent(options: CascadeAgentOptions): PreparedAgent 
   return new CascadeAgent(options);
 }
 
-class CascadeAgent implements PreparedAgent {
+class CascadeAgent extends ConversationAgent {
   readonly name: string;
   readonly brain: LlmBrain;
   readonly #o: CascadeAgentOptions;
@@ -122,12 +121,9 @@ class CascadeAgent implements PreparedAgent {
   readonly #settings: ConversationSettings;
   readonly #apology: string;
   readonly #handover: string;
-  readonly #preparation = new AgentPreparation(
-    () => this.#compile(),
-    (rate) => this.#warm(rate),
-  );
 
   constructor(options: CascadeAgentOptions) {
+    super();
     this.#o = options;
     this.name = options.name;
     const p = options.prompts ?? {};
@@ -175,15 +171,7 @@ class CascadeAgent implements PreparedAgent {
     };
   }
 
-  prepare(sampleRates: readonly number[]): Promise<void> {
-    return this.#preparation.prepare(sampleRates);
-  }
-
-  start(call: CallControl): AgentSession | Promise<AgentSession> {
-    return this.#preparation.open(call.info.sampleRate, (ready) => this.#open(call, ready));
-  }
-
-  #open(call: CallControl, ready: Prepared): AgentSession {
+  protected open(call: CallControl, ready: Prepared): AgentSession {
     const o = this.#o;
     const fb = o.fallback;
     const offline =
@@ -200,7 +188,7 @@ class CascadeAgent implements PreparedAgent {
     });
   }
 
-  async #compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
+  protected async compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
     const fb = this.#o.fallback;
     const out = new Map<string, CompiledGrammar>();
     if (!fb?.brain || !fb.stt) return out;
@@ -213,7 +201,7 @@ class CascadeAgent implements PreparedAgent {
    * are what the caller hears when the cloud is down. The cloud voice's fixed lines (greeting, ...)
    * are cached when the provider answers; if it does not, they are synthesized per call.
    */
-  async #warm(rate: number): Promise<void> {
+  protected async warm(rate: number): Promise<void> {
     const fb = this.#o.fallback;
     const offline = fb
       ? [this.#apology, this.#handover, ...(fb.brain?.fixedReplies().map((r) => r.text) ?? [])].map((text) => ({ text, voice: fb.voice }))

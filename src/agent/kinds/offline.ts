@@ -9,8 +9,8 @@ import { IntentBrain } from '../brain/intent-brain.js';
 import type { SpeechProviders } from '../assembly/offline-providers.js';
 import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from '../definition/schema.js';
 import { AgentDefinitionError } from '../definition/loader.js';
-import { AgentPreparation, type Prepared } from './preparation.js';
-import type { Agent, AgentSession, CallControl } from '../../conversation/call-contract.js';
+import { ConversationAgent, type Prepared } from './preparation.js';
+import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
 
 /** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
 export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, limits: LimitsSpec | undefined): Partial<TurnTakingConfig> {
@@ -58,13 +58,7 @@ export interface OfflineAgentOptions {
   scheduler?: Scheduler;
 }
 
-/** An agent that needs work before its first call (grammars, cached prompts); start-up awaits it. */
-export interface PreparedAgent extends Agent {
-  /** Compiles what the agent listens for and synthesizes its fixed prompts at these call rates. */
-  prepare(sampleRates: readonly number[]): Promise<void>;
-}
-
-export class OfflineAgent implements PreparedAgent {
+export class OfflineAgent extends ConversationAgent {
   readonly name: string;
   readonly definition: AgentDefinition;
   readonly brain: IntentBrain;
@@ -73,12 +67,9 @@ export class OfflineAgent implements PreparedAgent {
   readonly #stt: SpeechToText;
   readonly #voices: VoiceBank;
   readonly #scheduler: Scheduler | undefined;
-  readonly #preparation = new AgentPreparation(
-    () => this.#compile(),
-    (rate) => this.#warm(rate),
-  );
 
   constructor(definition: AgentDefinition, options: OfflineAgentOptions) {
+    super();
     this.definition = definition;
     this.name = definition.name;
     this.#file = options.file;
@@ -89,15 +80,7 @@ export class OfflineAgent implements PreparedAgent {
     this.#scheduler = options.scheduler;
   }
 
-  prepare(sampleRates: readonly number[]): Promise<void> {
-    return this.#preparation.prepare(sampleRates);
-  }
-
-  start(call: CallControl): AgentSession | Promise<AgentSession> {
-    return this.#preparation.open(call.info.sampleRate, (ready) => this.#open(call, ready));
-  }
-
-  #open(call: CallControl, ready: Prepared): AgentSession {
+  protected open(call: CallControl, ready: Prepared): AgentSession {
     return new Conversation({
       call,
       brain: this.brain.startSession(),
@@ -110,7 +93,7 @@ export class OfflineAgent implements PreparedAgent {
     });
   }
 
-  async #compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
+  protected async compile(): Promise<ReadonlyMap<string, CompiledGrammar>> {
     const out = new Map<string, CompiledGrammar>();
     for (const [key, spec] of this.brain.grammars) {
       try {
@@ -122,7 +105,7 @@ export class OfflineAgent implements PreparedAgent {
     return out;
   }
 
-  async #warm(rate: number): Promise<void> {
+  protected async warm(rate: number): Promise<void> {
     const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
     try {
       await this.#voices.warm(texts, rate);

@@ -1,5 +1,12 @@
 import { loadVadRuntime, type VadRuntime } from '../../audio/vad.js';
 import type { CompiledGrammar } from '../../providers/types.js';
+import type { Agent, AgentSession, CallControl } from '../../conversation/call-contract.js';
+
+/** An agent that needs work before its first call (grammars, cached prompts); start-up awaits it. */
+export interface PreparedAgent extends Agent {
+  /** Compiles what the agent listens for and synthesizes its fixed prompts at these call rates. */
+  prepare(sampleRates: readonly number[]): Promise<void>;
+}
 
 /** What a conversation needs before its first call: grammars compiled, the shared VAD loaded. */
 export interface Prepared {
@@ -12,7 +19,7 @@ export interface Prepared {
  * fixed prompts once per call rate. A call at a prepared rate opens at once, so the cached greeting's first
  * frame leaves within milliseconds; any other call waits for its rate to be prepared.
  */
-export class AgentPreparation {
+class AgentPreparation {
   readonly #compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>;
   readonly #warm: (rate: number) => Promise<void>;
   #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
@@ -51,4 +58,27 @@ export class AgentPreparation {
     }
     return pending;
   }
+}
+
+/** An agent on the conversation engine: prepared once (per call rate), each call opened on what was prepared. */
+export abstract class ConversationAgent implements PreparedAgent {
+  abstract readonly name: string;
+  readonly #preparation = new AgentPreparation(
+    () => this.compile(),
+    (rate) => this.warm(rate),
+  );
+
+  prepare(sampleRates: readonly number[]): Promise<void> {
+    return this.#preparation.prepare(sampleRates);
+  }
+
+  start(call: CallControl): AgentSession | Promise<AgentSession> {
+    return this.#preparation.open(call.info.sampleRate, (ready) => this.open(call, ready));
+  }
+
+  /** The grammars the agent's calls listen for. */
+  protected abstract compile(): Promise<ReadonlyMap<string, CompiledGrammar>>;
+  /** Caches the fixed prompts at one call rate. */
+  protected abstract warm(rate: number): Promise<void>;
+  protected abstract open(call: CallControl, ready: Prepared): AgentSession;
 }

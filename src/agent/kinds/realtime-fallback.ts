@@ -5,7 +5,7 @@
 import type { VoiceSpec } from '../../conversation/voice-bank.js';
 import { VoiceBank } from '../../conversation/voice-bank.js';
 import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from './realtime.js';
-import type { PreparedAgent } from './offline.js';
+import type { PreparedAgent } from './preparation.js';
 import type { Agent, AgentSession, CallControl, EndReason } from '../../conversation/call-contract.js';
 
 export interface RealtimeFallbackOptions {

@@ -17,10 +17,10 @@ import { RealtimeSessions, type SessionHooks } from './realtime/sessions.js';
 import { RealtimeTools, realtimeToolSpecs } from './realtime/tools.js';
 import { RealtimeTranscript } from './realtime/transcript.js';
 
-export type { RealtimeAgentOptions, RealtimeFailure, RealtimeFailureKind, RealtimeTool, RealtimeToolContext } from './realtime/options.js';
+export type { RealtimeAgentOptions, RealtimeFailure, RealtimeFailureKind, RealtimeTool } from './realtime/options.js';
 
 /** One call's bridge. */
-class RealtimeBridge implements AgentSession, SessionHooks {
+class RealtimeBridge implements AgentSession {
   private readonly transcript: RealtimeTranscript;
   private readonly sessions: RealtimeSessions;
   private readonly responses: RealtimeResponses;
@@ -35,7 +35,20 @@ class RealtimeBridge implements AgentSession, SessionHooks {
     private readonly o: RealtimeAgentOptions,
   ) {
     this.transcript = new RealtimeTranscript(call, o.protocol ?? 'ga', o.replayTurns ?? 40);
-    this.sessions = new RealtimeSessions(call, o, this.transcript, this, realtimeToolSpecs(o));
+    const hooks: SessionHooks = {
+      event: (e) => this.onEvent(e),
+      opened: () => {
+        if (o.greeting) this.responses.request({ instructions: o.greeting });
+      },
+      quiet: () => !this.callerSpeaking && this.responses.idle && this.tools.idle,
+      dropped: () => {
+        const duringReply = this.responses.answering;
+        this.responses.abandon();
+        return duringReply;
+      },
+      resume: () => this.responses.request(undefined),
+    };
+    this.sessions = new RealtimeSessions(call, o, this.transcript, hooks, realtimeToolSpecs(o));
     this.responses = new RealtimeResponses(call, this.sessions, this.transcript);
     this.tools = new RealtimeTools(call, o, this.sessions, this.responses, this.transcript);
   }
@@ -62,27 +75,9 @@ class RealtimeBridge implements AgentSession, SessionHooks {
     this.sessions.close();
   }
 
-  // ---- what the sessions ask of the bridge ----------------------------------------------------
+  // ---- server events ------------------------------------------------------------------------
 
-  opened(): void {
-    if (this.o.greeting) this.responses.request({ instructions: this.o.greeting });
-  }
-
-  quiet(): boolean {
-    return !this.callerSpeaking && this.responses.idle && this.tools.idle;
-  }
-
-  dropped(): boolean {
-    const duringReply = this.responses.answering;
-    this.responses.abandon();
-    return duringReply;
-  }
-
-  resume(): void {
-    this.responses.request(undefined);
-  }
-
-  event(e: RealtimeServerEvent): void {
+  private onEvent(e: RealtimeServerEvent): void {
     switch (e.type) {
       case 'input_audio_buffer.speech_started':
         return this.callerSpeechStarted('server');

@@ -4,20 +4,13 @@ import { chooseRealtimeFormat } from '../../../providers/realtime/realtime-audio
 import type { RealtimeProtocol, RealtimeSessionConfig } from '../../../providers/realtime/realtime-session.js';
 import type { ToolSpec } from '../../../providers/types.js';
 import type { CallControl } from '../../../conversation/call-contract.js';
+import type { AgentTool } from '../../tools/types.js';
 
-export interface RealtimeToolContext {
-  call: CallControl;
-  /** Aborted when the call ends or the tool times out. */
-  signal: AbortSignal;
-  /** The model's id for this call. */
-  callId: string;
-}
-
-/** A function the model may call; its result (JSON-serialisable) goes back to the model. */
-export interface RealtimeTool {
-  spec: ToolSpec;
-  run(args: unknown, ctx: RealtimeToolContext): Promise<unknown>;
-}
+/**
+ * A function the model may call: an agent tool, less the filler (the model says its own). Its result goes back to
+ * the model; its signal aborts when the call ends or the tool times out (a barge-in does not stop it).
+ */
+export type RealtimeTool = Pick<AgentTool, 'spec' | 'run'>;
 
 export type RealtimeFailureKind = 'unauthorized' | 'rate-limited' | 'timeout' | 'connection-lost' | 'server' | 'bad-response' | 'session-expired';
 

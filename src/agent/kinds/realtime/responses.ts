@@ -2,7 +2,7 @@
 // playout (its start held back to a whole frame) and ended with a mark, what the caller heard of it, and a barge-in
 // that stops the audio, cancels the response and truncates the model's items at what was heard.
 import { bytesPerMs, defaultFrameBytes } from '../../../exotel/frame-rules.js';
-import { RealtimeAudioDecoder, chooseRealtimeFormat } from '../../../providers/realtime/realtime-audio.js';
+import { RealtimeAudioDecoder } from '../../../providers/realtime/realtime-audio.js';
 import type { ServerEventOf } from '../../../providers/realtime/realtime-events.js';
 import { PlayoutLedger, heardPrefix, type LedgerItem } from '../../../providers/realtime/playout-ledger.js';
 import type { CallControl } from '../../../conversation/call-contract.js';
@@ -57,7 +57,7 @@ export class RealtimeResponses {
     private readonly transcript: RealtimeTranscript,
   ) {
     this.rate = call.info.sampleRate;
-    this.decoder = new RealtimeAudioDecoder(this.rate, chooseRealtimeFormat(this.rate));
+    this.decoder = new RealtimeAudioDecoder(this.rate, sessions.audioFormat);
     const frameMs = defaultFrameBytes(this.rate) / bytesPerMs(this.rate);
     this.ledger = new PlayoutLedger(frameMs);
     this.frameSamples = (frameMs * this.rate) / 1000;

@@ -4,7 +4,7 @@
 import { ProviderError, isRetryable } from '../../../providers/errors.js';
 import { connectRealtime, type RealtimeCloseInfo, type RealtimeConnection } from '../../../providers/realtime/openai-realtime.js';
 import type { RealtimeServerEvent } from '../../../providers/realtime/realtime-events.js';
-import type { RealtimeProtocol, RealtimeSessionConfig } from '../../../providers/realtime/realtime-session.js';
+import type { RealtimeAudioFormat, RealtimeProtocol, RealtimeSessionConfig } from '../../../providers/realtime/realtime-session.js';
 import type { ToolSpec } from '../../../providers/types.js';
 import type { CallControl } from '../../../conversation/call-contract.js';
 import { CallerAudio } from './caller-audio.js';
@@ -63,6 +63,11 @@ export class RealtimeSessions {
     return this.active?.conn;
   }
 
+  /** The audio format the sessions speak (both ways). */
+  get audioFormat(): RealtimeAudioFormat {
+    return this.config.audioFormat;
+  }
+
   /** The call ended. */
   get closed(): boolean {
     return this.ended;
@@ -78,6 +83,7 @@ export class RealtimeSessions {
     this.active?.conn?.appendAudio(bytes);
   }
 
+  /** The call ended: timers stop, every session closes. */
   close(): void {
     this.ended = true;
     clearTimeout(this.rotationTimer);
@@ -139,7 +145,7 @@ export class RealtimeSessions {
     this.hooks.opened();
   }
 
-  /** Makes `slot` the live session: the caller's recent audio goes to it first, then everything new. */
+  /** Makes `slot` the live session: the caller's recent audio (`replayAudioMs`, else all kept) goes to it first, then everything new. */
   private activate(slot: Slot, replayAudioMs?: number): void {
     this.active = slot;
     const recent = this.audio.recent(replayAudioMs);
