@@ -40,7 +40,6 @@ export interface ConversationContext {
   respond(reply: Reply, input: BrainInput, onReply?: () => void): Promise<void>;
   /** Speaks a brain reply, carrying out its action once it has been heard. */
   deliver(reply: Reply, br: BrainReply): void;
-  speak(reply: Reply, br: BrainReply): void;
   /** The reply ends the call: it is said in full, turn-taking stops listening. */
   closing(reply: Reply, action: ReplyAction): void;
   providerFailed(reply: Reply | null, report: ProviderFailureReport): void;

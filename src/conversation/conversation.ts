@@ -35,7 +35,6 @@ export class Conversation implements AgentSession {
   readonly #clock: Scheduler;
   readonly #turns: TurnTaker;
   readonly #input: CallerInput;
-  readonly #speaker: ReplySpeaker;
   readonly #actions: TurnActions;
   readonly #failover: ProviderFailover;
   readonly #epochOffset: number;
@@ -68,7 +67,6 @@ export class Conversation implements AgentSession {
       stop: (reply) => this.#stop(reply),
       respond: (reply, input, onReply) => this.#actions.respond(reply, input, onReply),
       deliver: (reply, br) => this.#actions.deliver(reply, br),
-      speak: (reply, br) => this.#speaker.speak(reply, br),
       closing: (reply, action) => this.#actions.closing(reply, action),
       providerFailed: (reply, report) => this.#failover.failed(reply, report),
       epoch: (hostMs) => Math.round(hostMs + this.#epochOffset),
@@ -83,8 +81,8 @@ export class Conversation implements AgentSession {
       live: deps.live,
       onVad: (input) => this.#actions.act(this.#turns.handle(input)),
     });
-    this.#speaker = new ReplySpeaker(ctx, { voices: deps.voices, sampleRate: rate, frameSamples, frameMs: (frameSamples * 1000) / rate });
-    this.#actions = new TurnActions(ctx, this.#input, this.#speaker, () => {
+    const speaker = new ReplySpeaker(ctx, { voices: deps.voices, sampleRate: rate, frameSamples, frameMs: (frameSamples * 1000) / rate });
+    this.#actions = new TurnActions(ctx, this.#input, speaker, () => {
       this.#turns.handle({ type: 'callEnded', nowMs: clock.now() });
       this.#disarm();
     });

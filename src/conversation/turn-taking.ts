@@ -42,7 +42,7 @@ export class TurnTaker {
   #turn: Turn | null = null;
   /** Start of the turn the pending reply answers, so a continuation can merge with it. */
   #answeredTurnStartMs: number | null = null;
-  /** Last reply cut or cancelled by the engine: late lifecycle events for it are ignored. */
+  /** Last reply cut or cancelled (by the engine or the host): late lifecycle events for it are ignored. */
   #deadReplyId: string | null = null;
   #lastTextAtMs = Number.NEGATIVE_INFINITY;
   #lastFinalAtMs = Number.NEGATIVE_INFINITY;
@@ -152,7 +152,8 @@ export class TurnTaker {
         break;
       case 'botSpeechStarted':
         if (r?.id === input.replyId && r.speaking) break;
-        if (r?.id !== input.replyId && input.replyId === this.#deadReplyId) break;
+        // A start for a reply that is gone (another one is in flight, or it was dropped) arrived late.
+        if (r ? r.id !== input.replyId : input.replyId === this.#deadReplyId) break;
         this.#reply = {
           id: input.replyId,
           greeting: input.greeting === true || (r?.id === input.replyId && r.greeting),
@@ -162,8 +163,11 @@ export class TurnTaker {
         this.#answeredTurnStartMs = null; // the bot answered: later speech is a new turn
         break;
       case 'botSpeechFinished':
+        if (r?.id === input.replyId) this.#reply = null;
+        break;
       case 'replyCancelled':
         if (r?.id === input.replyId) this.#reply = null;
+        this.#deadReplyId = input.replyId;
         break;
       case 'dtmf':
         // A keypress is the caller acting: it resets idle, and may cut the bot short.
