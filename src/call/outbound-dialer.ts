@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
-import { ExotelApiError, type ConnectCallRequest, type ExotelRestClient } from '../exotel/rest-client.js';
+import type { ConnectCallRequest } from '../exotel/connect-form.js';
+import { ExotelApiError, type ExotelRestClient } from '../exotel/rest-client.js';
 import { normalizePhoneNumber, PhoneNumberError, sameNumber } from '../exotel/phone-number.js';
 import { signCallToken } from '../exotel/call-token.js';
 import { statusCallbackUrl, toWebSocketBase } from '../exotel/call-urls.js';

@@ -3,10 +3,9 @@ import { buildConnectForm, SAFE_SEGMENT, type ConnectCallRequest } from './conne
 import { ExotelApiError, retryable, transportFailure, type Failure, type RetryPolicy } from './rest-errors.js';
 import { interpretAnswer, parseCallAnswer, type ExotelCall } from './rest-responses.js';
 
-export { EXOTEL_LIMITS } from './connect-form.js';
-export type { ConnectCallRequest, FlowCallRequest, StatusCallbackEvent, VoiceAiCallRequest } from './connect-form.js';
+// What the client returns and throws, so its users need one import.
 export { ExotelApiError, type ExotelErrorKind } from './rest-errors.js';
-export type { CallStatus, ExotelCall, ExotelCallDetails } from './rest-responses.js';
+export type { ExotelCall } from './rest-responses.js';
 
 /**
  * Exotel's v1 Calls REST API over `fetch` (spec §7): `Calls/connect` and call details, with Basic auth,

@@ -1,9 +1,8 @@
-import type WebSocket from 'ws';
 import { BotSide } from './bot-side.js';
 import type { CallerAudioInput } from './caller-audio.js';
 import { CallerSide } from './caller-side.js';
 import { CallLog, type SimEventName, type SimEvents, type WaitForOptions } from './call-log.js';
-import { connectStream, streamWriter, type SimCallOptions } from './call-setup.js';
+import { connectStream, streamWriter, type ConnectedStream, type SimCallOptions } from './call-setup.js';
 import type { ExotelMessageWriter } from './exotel-messages.js';
 import { FrameClock, realClock, type SimClock } from './frame-clock.js';
 import { randomSid } from './ids.js';
@@ -25,18 +24,12 @@ export class SimulatedCall {
   private readonly caller: CallerSide;
   private readonly bot: BotSide;
 
-  private ws: WebSocket | undefined;
+  private stream: ConnectedStream | undefined;
   private writer: ExotelMessageWriter | undefined;
   private frameClock: FrameClock | undefined;
   private started = false;
   private closed = false;
   private hangingUp = false;
-  private streamUrl = '';
-  private sampleRate = 8000;
-  private customParameters: Record<string, string> = {};
-  private webhook: SimReport['webhook'];
-  private connectMs = 0;
-  private handshakeAttempts = 0;
   private endedBy: EndedBy = 'caller';
   private closeCode = 0;
   private closeReason = '';
@@ -67,7 +60,7 @@ export class SimulatedCall {
 
   /** Stream sample rate (known once started). */
   get rate(): number {
-    return this.sampleRate;
+    return this.stream?.sampleRate ?? 8000;
   }
 
   get isClosed(): boolean {
@@ -83,19 +76,12 @@ export class SimulatedCall {
   async start(): Promise<void> {
     if (this.started) throw new Error('call already started');
     this.started = true;
-    const stream = await connectStream(this.options, this.callSid, this.clock);
+    const stream = (this.stream = await connectStream(this.options, this.callSid, this.clock));
     for (const note of stream.notes) this.log.note(note);
-    this.ws = stream.ws;
-    this.streamUrl = stream.streamUrl;
-    this.sampleRate = stream.sampleRate;
-    this.customParameters = stream.customParameters;
-    this.webhook = stream.webhook;
-    this.handshakeAttempts = stream.handshakeAttempts;
-    this.connectMs = stream.connectMs;
 
     const writer = (this.writer = streamWriter(this.options, { streamSid: this.streamSid, callSid: this.callSid, accountSid: this.accountSid }, stream));
-    this.bot.begin(this.sampleRate, writer);
-    this.caller.begin(this.sampleRate, writer);
+    this.bot.begin(stream.sampleRate, writer);
+    this.caller.begin(stream.sampleRate, writer);
     const ws = stream.ws;
     this.closedPromise = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
@@ -134,7 +120,7 @@ export class SimulatedCall {
   /** Caller hangs up: `stop` (reason callended), close 1000, wait for the close. */
   async hangup(reason: 'callended' | 'stopped' = 'callended'): Promise<SimReport> {
     this.requireStarted();
-    const ws = this.ws;
+    const ws = this.stream?.ws;
     if (!this.closed && ws && this.writer) {
       this.hangingUp = true;
       this.send(this.writer.stop(reason));
@@ -171,14 +157,14 @@ export class SimulatedCall {
       callSid: this.callSid,
       streamSid: this.streamSid,
       accountSid: this.accountSid,
-      streamUrl: this.streamUrl,
-      sampleRate: this.sampleRate,
+      streamUrl: this.stream?.streamUrl ?? '',
+      sampleRate: this.rate,
       callerFrameMs: this.frameMs,
       startShape: this.options.startShape ?? 'canonical',
-      customParameters: { ...this.customParameters },
-      webhook: this.webhook,
-      connectMs: this.connectMs,
-      handshakeAttempts: this.handshakeAttempts,
+      customParameters: { ...this.stream?.customParameters },
+      webhook: this.stream?.webhook,
+      connectMs: this.stream?.connectMs ?? 0,
+      handshakeAttempts: this.stream?.handshakeAttempts ?? 0,
       firstBotAudioMs: bot.firstBotAudioMs,
       botMedia: bot.botMedia,
       callerMedia: caller.callerMedia,
@@ -203,7 +189,8 @@ export class SimulatedCall {
   }
 
   private send(text: string): void {
-    if (this.ws && this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    const ws = this.stream?.ws;
+    if (ws && ws.readyState === ws.OPEN) ws.send(text);
   }
 
   private onTick(k: number): void {

@@ -1,13 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RecordJournal } from '../../src/call/record-journal.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { openSqliteCallStore, type SqliteCallStore } from '../../src/store/sqlite-call-store.js';
-import { FakeExotelRest } from '../fakes/exotel-rest.js';
-import { freePort, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startOutboundGateway, type OutboundGateway } from '../helpers/e2e-call.js';
 
 /**
  * An outbound call's CustomField (what Exotel hands the flow's Voicebot applet, its dynamic URL and the terminal
@@ -15,40 +8,15 @@ import { freePort, startGateway, type TestGateway } from '../helpers/gateway.js'
  * webhook and the callbacks that carry it back land on the record of the dial, not on a new inbound one.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'exovoice-customfield-'));
-const exotel = new FakeExotelRest({ accountSid: 'acct1', apiKey: 'key1', apiToken: 'token-abcdef' });
-let store: SqliteCallStore;
-let gw: TestGateway;
+let rig: OutboundGateway;
 
 before(async () => {
-  await exotel.start();
-  store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
-  const port = await freePort();
-  gw = await startGateway(
-    {
-      PORT: String(port),
-      WEBHOOK_BASE_URL: `http://127.0.0.1:${port}`,
-      EXOTEL_API_KEY: 'key1',
-      EXOTEL_API_TOKEN: 'token-abcdef',
-      EXOTEL_SID: 'acct1',
-      EXOTEL_SUBDOMAIN: 'api.in.exotel.com',
-      EXOTEL_API_BASE_URL: exotel.baseUrl,
-      EXOTEL_APP_ID: '123456',
-      EXOTEL_CALLER_ID: '08047491899',
-    },
-    undefined,
-    { store, journal: new RecordJournal(store, createLogger('silent')) },
-  );
+  rig = await startOutboundGateway({ env: { EXOTEL_APP_ID: '123456' } });
 });
-after(async () => {
-  await gw.close();
-  await store.close();
-  await exotel.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rig.close());
 
 async function dial(body: Record<string, string>): Promise<{ id: string; callSid: string; callLogId: string }> {
-  const res = await fetch(`${gw.base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${rig.base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = (await res.json()) as { id: string; callSid: string; callLogId: string };
   assert.equal(res.status, 201, JSON.stringify(json));
   return json;
@@ -57,30 +25,30 @@ async function dial(body: Record<string, string>): Promise<{ id: string; callSid
 /** Exotel runs the flow: the Voicebot applet's dynamic URL gets the dial's CallSid and CustomField. */
 async function webhook(callSid: string, customField: string): Promise<void> {
   const q = new URLSearchParams({ CallSid: callSid, CallFrom: '09876543210', CallTo: '08047491899', Direction: 'outbound-api', CustomField: customField });
-  const res = await fetch(`${gw.base}/api/v1/exotel/voice/connect?${q}`);
+  const res = await fetch(`${rig.base}/api/v1/exotel/voice/connect?${q}`);
   assert.equal(res.status, 200);
   await res.arrayBuffer();
 }
 
 async function recordCount(): Promise<number> {
-  await store.flush();
-  return (await store.list({ limit: 200 })).items.length;
+  await rig.store.flush();
+  return (await rig.store.list({ limit: 200 })).items.length;
 }
 
 /** The webhook is recorded off the request path; wait (generously) until its event is in the store. */
 async function eventTypes(id: string, until: string): Promise<string[]> {
   for (let i = 0; i < 100; i++) {
-    await store.flush();
-    const types = (await store.get(id))!.events.map((e) => e.type);
+    await rig.store.flush();
+    const types = (await rig.store.get(id))!.events.map((e) => e.type);
     if (types.includes(until)) return types;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return (await store.get(id))!.events.map((e) => e.type);
+  return (await rig.store.get(id))!.events.map((e) => e.type);
 }
 
 test("with a callLogId, CustomField is the callLogId, and the webhook and terminal callback find the dial's record", async () => {
   const placed = await dial({ to: '98765 43210', callLogId: 'crm-order-7781' });
-  const sent = exotel.call(placed.callSid).dial;
+  const sent = rig.exotel.call(placed.callSid).dial;
   assert.equal(sent.CustomField, 'crm-order-7781');
   const records = await recordCount();
 
@@ -88,11 +56,11 @@ test("with a callLogId, CustomField is the callLogId, and the webhook and termin
   assert.ok((await eventTypes(placed.id, 'webhook')).includes('webhook'), 'the webhook was recorded on the dial');
   assert.equal(await recordCount(), records, 'no inbound record was started for the outbound call');
 
-  exotel.setCallStatus(placed.callSid, { status: 'completed', conversationDurationSec: 4 });
-  assert.equal(exotel.statusCallbackFields(placed.callSid, 'terminal').CustomField, 'crm-order-7781');
-  assert.equal((await exotel.sendStatusCallback(placed.callSid, 'terminal')).status, 200);
-  await store.flush();
-  const rec = (await store.get('crm-order-7781'))!;
+  rig.exotel.setCallStatus(placed.callSid, { status: 'completed', conversationDurationSec: 4 });
+  assert.equal(rig.exotel.statusCallbackFields(placed.callSid, 'terminal').CustomField, 'crm-order-7781');
+  assert.equal((await rig.exotel.sendStatusCallback(placed.callSid, 'terminal')).status, 200);
+  await rig.store.flush();
+  const rec = (await rig.store.get('crm-order-7781'))!;
   assert.equal(rec.id, placed.id);
   assert.equal(rec.callSid, placed.callSid);
   assert.equal(rec.direction, 'outbound');
@@ -102,7 +70,7 @@ test("with a callLogId, CustomField is the callLogId, and the webhook and termin
 
 test('without a callLogId, CustomField is our record id, and the webhook finds that record', async () => {
   const placed = await dial({ to: '98765 43211' });
-  const sent = exotel.call(placed.callSid).dial;
+  const sent = rig.exotel.call(placed.callSid).dial;
   assert.equal(sent.CustomField, placed.id);
   assert.notEqual(sent.CustomField, placed.callLogId, 'a generated callLogId is not what Exotel carries');
   const records = await recordCount();
@@ -111,8 +79,8 @@ test('without a callLogId, CustomField is our record id, and the webhook finds t
   assert.ok((await eventTypes(placed.id, 'webhook')).includes('webhook'));
   assert.equal(await recordCount(), records);
 
-  exotel.setCallStatus(placed.callSid, { status: 'no-answer' });
-  assert.equal((await exotel.sendStatusCallback(placed.callSid, 'terminal')).status, 200);
-  await store.flush();
-  assert.equal((await store.get(placed.id))!.status, 'no-answer');
+  rig.exotel.setCallStatus(placed.callSid, { status: 'no-answer' });
+  assert.equal((await rig.exotel.sendStatusCallback(placed.callSid, 'terminal')).status, 200);
+  await rig.store.flush();
+  assert.equal((await rig.store.get(placed.id))!.status, 'no-answer');
 });

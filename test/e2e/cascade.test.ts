@@ -11,12 +11,12 @@ import type { AgentTool } from '../../src/agent/tools/types.js';
 import { OpenAICompatibleLanguageModel } from '../../src/providers/llm/openai-compatible.js';
 import { DeepgramSpeechToText } from '../../src/providers/stt/deepgram.js';
 import { ElevenLabsTextToSpeech } from '../../src/providers/tts/elevenlabs.js';
-import { SimulatedCall } from '../../src/sim/index.js';
+import type { SimulatedCall } from '../../src/sim/index.js';
 import { startFakeDeepgram, type FakeDeepgram, type FakeDeepgramOptions } from '../fakes/deepgram.js';
 import { FakeElevenLabs } from '../fakes/elevenlabs.js';
 import { FakeOpenAIChat, type ReplyScript } from '../fakes/openai-chat.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
-import { startGateway } from '../helpers/gateway.js';
+import { startE2eGateway } from '../helpers/e2e-call.js';
 import { concat, silence, speechBounds, synthesize } from '../helpers/speech.js';
 import { heardToneMs, nextReply } from '../helpers/heard-audio.js';
 
@@ -90,11 +90,9 @@ async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
     ...o.agent,
   });
   await agent.prepare([RATE]);
-  const gw = await startGateway({ EXOTEL_SAMPLE_RATE: String(RATE) }, [agent], { journal });
-  const calls: SimulatedCall[] = [];
+  const gateway = await startE2eGateway({ env: { EXOTEL_SAMPLE_RATE: String(RATE) }, agents: [agent], parts: { journal } });
   t.after(async () => {
-    for (const c of calls) if (!c.isClosed) await c.hangup();
-    await gw.close();
+    await gateway.close();
     await deepgram.close();
     await chatServer.close();
     await tts.close();
@@ -104,12 +102,7 @@ async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
     chat,
     tts,
     journal,
-    async dial() {
-      const call = new SimulatedCall({ url: `${gw.base}/voicebot/connect`, callerFrameMs: 20 });
-      calls.push(call);
-      await call.start();
-      return call;
-    },
+    dial: () => gateway.dial(),
   };
 }
 

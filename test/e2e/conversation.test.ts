@@ -10,14 +10,15 @@ import { VoiceBank } from '../../src/conversation/voice-bank.js';
 import { createSpeechProviders } from '../../src/agent/assembly/offline-providers.js';
 import { parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import { createPocketSphinxStt } from '../../src/providers/stt/pocketsphinx.js';
-import { SimulatedCall } from '../../src/sim/index.js';
+import type { SimulatedCall } from '../../src/sim/index.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startE2eGateway, type E2eGateway } from '../helpers/e2e-call.js';
+import { nextReply } from '../helpers/heard-audio.js';
 import { concat, silence, speechBounds, synthesize, whiteNoise, type FliteVoice } from '../helpers/speech.js';
 
 const RATE = 8000;
 const journal = new MemoryJournal();
-let gw: TestGateway;
+let gateway: E2eGateway;
 let frontDesk: OfflineAgent;
 const decoder = createPocketSphinxStt({ skipOutOfVocabulary: true });
 
@@ -65,22 +66,15 @@ before(async () => {
   const idle = new OfflineAgent(parseAgentDefinition(IDLE_AGENT, 'idle-test.yaml'), { file: 'idle-test.yaml', providers: createSpeechProviders() });
   const limit = new OfflineAgent(parseAgentDefinition(LIMIT_AGENT, 'limit-test.yaml'), { file: 'limit-test.yaml', providers: createSpeechProviders() });
   await Promise.all([prepareAgents(catalog, [RATE]), idle.prepare([RATE]), limit.prepare([RATE]), ...Object.values(clips)]);
-  gw = await startGateway({}, [frontDesk, idle, limit], { journal });
+  gateway = await startE2eGateway({ agents: [frontDesk, idle, limit], parts: { journal } });
 });
 
 after(async () => {
-  await gw?.close();
+  await gateway?.close();
 });
 
-function dial(params: Record<string, string> = {}): SimulatedCall {
-  return new SimulatedCall({ url: `${gw.base}/voicebot/connect`, callerFrameMs: 20, webhookParams: params });
-}
-
-/** The next reply the caller hears after `afterMs`: from playout start to the end of that reply. */
-async function nextReply(call: SimulatedCall, afterMs: number): Promise<{ startMs: number; endMs: number }> {
-  const started = await call.waitFor('playoutStarted', { predicate: (e) => e.atMs >= afterMs, timeoutMs: 15_000 });
-  const idle = await call.waitFor('playoutIdle', { predicate: (e) => e.atMs > started.atMs && e.endOfReply, timeoutMs: 20_000 });
-  return { startMs: started.atMs, endMs: idle.atMs };
+function dial(params: Record<string, string> = {}): Promise<SimulatedCall> {
+  return gateway.dial({ webhookParams: params });
 }
 
 /** What the caller heard in a span, recognized against the agent's possible replies. */
@@ -111,8 +105,7 @@ function intentReply(name: string, value?: string): string {
 
 describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   it('speech barge-in cuts the greeting within 300 ms, the question is answered, a person is asked for and the call is transferred', async () => {
-    const call = dial();
-    await call.start();
+    const call = await dial();
     // Let the greeting's first sentence play out (its mark comes back), then talk over the second.
     await call.waitFor('markEchoed', { predicate: (m) => m.name === 'r1.0' });
     const question = await clips.hours;
@@ -152,8 +145,7 @@ describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   });
 
   it('a keypad menu choice asks for the order number, typed digits are answered, and goodbye ends the call', async () => {
-    const call = dial();
-    await call.start();
+    const call = await dial();
     await call.waitFor('playoutIdle', { predicate: (e) => e.endOfReply });
     call.sendDtmf('2');
     const ask = await nextReply(call, call.elapsedMs());
@@ -179,8 +171,7 @@ describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   });
 
   it('a silent caller is prompted after the idle time, then said goodbye to and hung up on', async () => {
-    const call = dial({ agent: 'idle-test' });
-    await call.start();
+    const call = await dial({ agent: 'idle-test' });
     const greeting = await nextReply(call, 0);
     const prompt = await nextReply(call, greeting.endMs);
     const bye = await nextReply(call, prompt.endMs);
@@ -199,8 +190,7 @@ describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   });
 
   it('a noise that interrupts a reply is a false interruption: the reply resumes from the sentence that was cut', async () => {
-    const call = dial();
-    await call.start();
+    const call = await dial();
     await call.waitFor('playoutIdle', { predicate: (e) => e.endOfReply });
     call.sendDtmf('1');
     await call.waitFor('markEchoed', { predicate: (m) => m.name === 'r2.0', timeoutMs: 15_000 });
@@ -228,8 +218,7 @@ describe('the front-desk agent over real sockets', { concurrency: 5 }, () => {
   });
 
   it('the call-length limit is announced and the call ends', async () => {
-    const call = dial({ agent: 'limit-test' });
-    await call.start();
+    const call = await dial({ agent: 'limit-test' });
     const report = await call.ended();
     assert.equal(report.closeReason, 'max-duration');
     const wrapUp = journal.eventsOf(call.callSid, 'turn.hangup')[0];

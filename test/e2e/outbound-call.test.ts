@@ -1,15 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createEchoAgent } from '../../src/agent/kinds/echo.js';
-import { RecordJournal } from '../../src/call/record-journal.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { SimulatedCall } from '../../src/sim/index.js';
-import { openSqliteCallStore } from '../../src/store/sqlite-call-store.js';
-import { FakeExotelRest, type DialedCall } from '../fakes/exotel-rest.js';
-import { freePort, startGateway } from '../helpers/gateway.js';
+import type { DialedCall } from '../fakes/exotel-rest.js';
+import { startOutboundGateway } from '../helpers/e2e-call.js';
 import { concat, silence, synthesize } from '../helpers/speech.js';
 
 /**
@@ -17,28 +10,11 @@ import { concat, silence, synthesize } from '../helpers/speech.js';
  * webhook, streams the call with the simulator, the callee talks and hangs up, and status callbacks follow.
  */
 test('POST /call -> webhook -> media stream -> stop -> terminal callback -> GET /calls/:id tells it all', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'exovoice-e2e-'));
-  const exotel = new FakeExotelRest({ accountSid: 'acct1', apiKey: 'key1', apiToken: 'token-abcdef' });
-  await exotel.start();
-  const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const gw = await startGateway(
-    {
-      PORT: String(port),
-      WEBHOOK_BASE_URL: base,
-      EXOTEL_WS_TOKEN: 'e2e-ws-token-0123456789',
-      EXOTEL_API_KEY: 'key1',
-      EXOTEL_API_TOKEN: 'token-abcdef',
-      EXOTEL_SID: 'acct1',
-      EXOTEL_SUBDOMAIN: 'api.in.exotel.com',
-      EXOTEL_API_BASE_URL: exotel.baseUrl,
-      EXOTEL_APP_ID: '4242',
-      EXOTEL_CALLER_ID: '08047491899',
-    },
-    [createEchoAgent()],
-    { store, journal: new RecordJournal(store, createLogger('silent')) },
-  );
+  const rig = await startOutboundGateway({
+    env: { EXOTEL_WS_TOKEN: 'e2e-ws-token-0123456789', EXOTEL_APP_ID: '4242' },
+    agents: [createEchoAgent()],
+  });
+  const { exotel, base } = rig;
   const speech = concat(silence(300, 8000), await synthesize('I would like to know where my order is.', 8000, 'awb'), silence(1500, 8000));
 
   let heardMs = 0;
@@ -48,16 +24,14 @@ test('POST /call -> webhook -> media stream -> stop -> terminal callback -> GET 
         // The callee answers: Exotel reports it, then runs the flow's Voicebot applet against our webhook.
         exotel.setCallStatus(dial.Sid, { status: 'in-progress' });
         assert.equal((await exotel.sendStatusCallback(dial.Sid, 'answered')).status, 200);
-        const call = new SimulatedCall({
+        const call = await rig.dial({
           url: `${base}/api/v1/exotel/voice/connect`,
           callSid: dial.Sid,
           customField: dial.CustomField,
           from: dial.From,
           to: dial.CallerId,
           webhookParams: { Direction: 'outbound-api' },
-          callerFrameMs: 20,
         });
-        await call.start();
         await call.sendAudio(speech);
         await call.waitFor('markEchoed', { timeoutMs: 8000 });
         const report = await call.hangup();
@@ -104,9 +78,6 @@ test('POST /call -> webhook -> media stream -> stop -> terminal callback -> GET 
     }
     assert.equal((await (await fetch(`${base}/calls/${placed.callSid}`)).json() as { id: string }).id, rec.id);
   } finally {
-    await gw.close();
-    await store.close();
-    await exotel.close();
-    rmSync(dir, { recursive: true, force: true });
+    await rig.close();
   }
 });
