@@ -16,7 +16,7 @@ export interface WindowStats {
   frames: number;
   /** Longest interval between two outbound frames of one utterance (no mark between them), ms. */
   maxGapMs: number;
-  /** The same after taking off the time this process's own event loop was blocked during each interval. */
+  /** The same after taking off, for each interval, how long this process was busy when the later frame came. */
   maxServerGapMs: number;
   /** Longest block of this process's event loop in the window, ms. */
   clientLagMaxMs: number;
@@ -57,13 +57,13 @@ function prune(now: number): void {
   while (sentAt.length > 0 && sentAt[0] < keep) sentAt.shift();
 }
 
-function blockedWithin(from: number, to: number): number {
+/**
+ * How late a message handled at `at` may have been seen because this process was busy: the block it was handled
+ * in (or that just ended, the sampler notices a block one tick after it).
+ */
+function blockedAt(at: number): number {
   let ms = 0;
-  for (const [a, b] of blocks) {
-    const lo = Math.max(a, from);
-    const hi = Math.min(b, to);
-    if (hi > lo) ms += hi - lo;
-  }
+  for (const [a, b] of blocks) if (a <= at && at <= b + TICK) ms = Math.max(ms, Math.min(b, at) - a);
   return ms;
 }
 
@@ -82,7 +82,7 @@ function stats(from: number, to: number): WindowStats {
       if (prev?.kind === 'media') {
         const gap = a.at - prev.at;
         maxGapMs = Math.max(maxGapMs, gap);
-        maxServerGapMs = Math.max(maxServerGapMs, gap - blockedWithin(prev.at, a.at));
+        maxServerGapMs = Math.max(maxServerGapMs, gap - Math.min(gap, blockedAt(a.at)));
       }
     }
     prev = a;

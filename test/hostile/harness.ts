@@ -4,9 +4,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, lstatSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { FakeExotelRest } from '../fakes/exotel-rest.js';
 import { freePort } from '../helpers/gateway.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import type { WindowStats } from './good-call.js';
+import { parseMetrics, type ServerMetrics } from './server-metrics.js';
 
 export const CALLBACK_SECRET = 'hostile-test-callback-secret-0123456789';
 /** Outbound frames are 200 ms at 8 kHz; "no gap longer than one frame beyond normal". */
@@ -14,31 +16,6 @@ export const FRAME_MS = 200;
 export const MAX_GAP_MS = 2 * FRAME_MS;
 /** Longest server event-loop block (from its own /metrics) that is not called a stall on a shared machine. */
 export const MAX_SERVER_LAG_MS = 1000;
-
-export interface ServerMetrics {
-  /** Event-loop delay max / p99 since the previous scrape (prom-client resets its histogram per scrape), ms. */
-  eldMaxMs: number;
-  eldP99Ms: number;
-  activeCalls: number;
-  openFds: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-}
-
-export function parseMetrics(text: string): ServerMetrics {
-  const get = (name: string) => {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([-+0-9.eE]+|NaN)$`, 'm').exec(text);
-    return m ? Number(m[1]) : NaN;
-  };
-  return {
-    eldMaxMs: get('exovoice_process_nodejs_eventloop_lag_max_seconds') * 1000,
-    eldP99Ms: get('exovoice_process_nodejs_eventloop_lag_p99_seconds') * 1000,
-    activeCalls: get('exovoice_active_calls'),
-    openFds: get('exovoice_process_process_open_fds'),
-    rssBytes: get('exovoice_process_process_resident_memory_bytes'),
-    heapUsedBytes: get('exovoice_process_nodejs_heap_size_used_bytes'),
-  };
-}
 
 /** Every path under `root` except `skip`, with its type and size: what an attack may not change. */
 export function snapshotTree(root: string, skip: string): Map<string, string> {
@@ -131,6 +108,9 @@ export class HostileFixture {
   good?: GoodCall;
   /** Servers started so far (a new one after each attack that killed the last). */
   starts = 0;
+  /** Exotel's REST API, so that POST /call really dials and what it lets through is seen. */
+  readonly exotel = new FakeExotelRest({ accountSid: 'acct1', apiKey: 'key1', apiToken: 'token-abcdef' });
+  private exotelUp = false;
 
   get base(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -155,6 +135,10 @@ export class HostileFixture {
       await this.server.exited;
     }
     mkdirSync(this.cwd, { recursive: true });
+    if (!this.exotelUp) {
+      await this.exotel.start();
+      this.exotelUp = true;
+    }
     this.port = await freePort();
     this.server = startServerProcess(
       {
@@ -163,10 +147,18 @@ export class HostileFixture {
         DEFAULT_AGENT: 'echo',
         LOG_LEVEL: 'error',
         CALLBACK_SECRET,
+        WEBHOOK_BASE_URL: this.base,
+        EXOTEL_API_KEY: 'key1',
+        EXOTEL_API_TOKEN: 'token-abcdef',
+        EXOTEL_SID: 'acct1',
+        EXOTEL_SUBDOMAIN: 'api.in.exotel.com',
+        EXOTEL_API_BASE_URL: this.exotel.baseUrl,
+        EXOTEL_APP_ID: '4242',
+        EXOTEL_CALLER_ID: '08047491899',
+        CALLS_PER_MINUTE: '200',
         // The real environment's settings must not leak in (a token or keys would change what is tested).
         EXOTEL_WS_TOKEN: '',
         API_KEY: '',
-        WEBHOOK_BASE_URL: '',
       },
       { cwd: this.cwd, maxOutputChars: 64 * 1024 },
     );
@@ -209,6 +201,7 @@ export class HostileFixture {
       this.server.child.kill('SIGKILL');
       await this.server.exited;
     }
+    if (this.exotelUp) await this.exotel.close();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -47,8 +47,13 @@ export async function hostileSocket(
   outcome.opened = true;
   try {
     await act(ws);
-  } catch {
-    // A send on a socket the server already closed: the close code says what happened.
+  } catch (err) {
+    // A send on a socket the server already closed is an outcome (the close code says what happened); any
+    // other failure is the attack's own and must not pass for a server that coped.
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.terminate();
+      throw err;
+    }
   }
   await Promise.race([closed, new Promise((r) => setTimeout(r, holdMs))]);
   const serverClosed = outcome.closeCode;
