@@ -106,7 +106,9 @@ async function conversation(n: number): Promise<void> {
   try {
     await call.start();
   } catch (err) {
-    return error(err);
+    error(err);
+    await sleep(1000); // a server that refuses calls is not hammered in a tight loop
+    return;
   }
   live.add(call);
   const lifetimeMs = between(8_000, 60_000);
