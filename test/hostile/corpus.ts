@@ -256,6 +256,7 @@ export const ATTACKS: Attack[] = [
           // Refusing the upgrade (4xx) or taking the call are both fine; a 5xx is not.
           if (!o.opened) assert.ok(o.status !== undefined && o.status < 500, `upgrade answered ${o.status}`);
         }
+        await assertNotRecorded(fx, label, id);
       },
     }),
   ),
@@ -270,6 +271,7 @@ export const ATTACKS: Attack[] = [
           ws.send(JSON.stringify({ event: 'dtmf', stream_sid: id, dtmf: { digit: id, duration: id } }));
           ws.send(JSON.stringify({ event: 'stop', stream_sid: id, stop: { call_sid: id, reason: id } }));
         }, 500);
+        await assertNotRecorded(fx, label, id);
       },
     }),
   ),
@@ -373,7 +375,7 @@ export const ATTACKS: Attack[] = [
         ] as const) {
           answered(`callback ${h['content-type'].split(';')[0]} with hostile CallSid`, await hit(fx.base, 'POST', statusPath('hostile-record'), { headers: h, body }));
         }
-        refused('GET /calls/:id', await hit(fx.base, 'GET', `/calls/${encodeURIComponent(id)}`));
+        answered('GET /calls/:id', await hit(fx.base, 'GET', `/calls/${encodeURIComponent(id)}`));
       },
     }),
   ),
@@ -460,6 +462,20 @@ export const ATTACKS: Attack[] = [
     },
   },
 ];
+
+/**
+ * Control characters and oversized strings may not become a call's identity in the records (they end up in
+ * logs, CRM lookups and Exotel's API); `../` is only data there.
+ */
+async function assertNotRecorded(fx: HostileFixture, label: string, id: string): Promise<void> {
+  if (label === '../') return;
+  await new Promise((r) => setTimeout(r, 300)); // records reach the store within a flush (100 ms)
+  const r = await fetch(`${fx.base}/calls?limit=200`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(r.status, 200, `GET /calls answered ${r.status}`);
+  const { items } = (await r.json()) as { items: Array<Record<string, unknown>> };
+  const hits = items.filter((r) => ['id', 'callSid', 'streamSid', 'callLogId'].some((k) => r[k] === id));
+  assert.equal(hits.length, 0, `a ${label} identifier became a call record's id: ${JSON.stringify(hits[0])?.slice(0, 300)}`);
+}
 
 /** A polluted Object.prototype would give a webhook call without CallSid the attacker's id. */
 async function assertNotPolluted(fx: HostileFixture): Promise<void> {
