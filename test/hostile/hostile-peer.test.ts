@@ -19,10 +19,8 @@ const KNOWN_TODAY: Record<string, string> = {
   'ws: sockets that never send start': '100 sockets opening at once stall the server event loop 0.3-2.7 s (gaps of 360-2760 ms)',
   'ws: CR/LF in call_id and agent of the WebSocket URL': 'the call_id becomes a call record id',
   'ws: NUL in call_id and agent of the WebSocket URL': 'the call_id becomes a call record id',
-  'ws: 10 KB in call_id and agent of the WebSocket URL': 'the call_id becomes a call record id',
   'ws: CR/LF in stream_sid, call_sid, account_sid and agent of start': "start's call_sid / stream_sid become a call record's callSid / streamSid",
   'ws: NUL in stream_sid, call_sid, account_sid and agent of start': "start's call_sid / stream_sid become a call record's callSid / streamSid",
-  'ws: 10 KB in stream_sid, call_sid, account_sid and agent of start': "start's call_sid / stream_sid become a call record's callSid / streamSid",
   'http status callback: 10 KB in the call id and CallSid': '500 "invalid call id: expected a non-empty string of at most 128 characters" for a 10 KB ?call=',
   'http: malformed multipart to every route': '500 "Multipart: Boundary not found" from the status callback route',
 };
