@@ -1,23 +1,47 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   child: ChildProcess;
+  /** The exit code, or null when a signal ended the process (`signal` says which). */
   exited: Promise<number | null>;
+  readonly signal: NodeJS.Signals | null;
   /** Resolves once the server logs that it listens; rejects if it exits first. */
   listening: Promise<void>;
   output(): string;
 }
 
+export interface ServerProcessOptions {
+  /** Working directory of the server (default: this process's); the entry point is found either way. */
+  cwd?: string;
+  /** Keep only the last this many characters of output (default: all of it). */
+  maxOutputChars?: number;
+}
+
+const ENTRY = fileURLToPath(new URL('../../bin/exovoice.js', import.meta.url));
+
 /** `node bin/exovoice.js serve` as a child process, as `npm start` runs it; `listening` needs `env.PORT`. */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['bin/exovoice.js', 'serve'], {
+export function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): ServerProcess {
+  const child = spawn(process.execPath, [ENTRY, 'serve'], {
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+  const max = options.maxOutputChars ?? Infinity;
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const append = (d: Buffer) => {
+    out += d;
+    if (out.length > max) out = out.slice(out.length - max);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  let signal: NodeJS.Signals | null = null;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, sig) => {
+      signal = sig;
+      resolve(code);
+    }),
+  );
   // Up when /health answers (the log level may hide the start-up line).
   const health = `http://127.0.0.1:${env.PORT}/health`;
   const listening = new Promise<void>((resolve, reject) => {
@@ -38,5 +62,13 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
     void poll();
   });
   listening.catch(() => {}); // awaited only by callers that expect the server to come up
-  return { child, exited, listening, output: () => out };
+  return {
+    child,
+    exited,
+    get signal() {
+      return signal;
+    },
+    listening,
+    output: () => out,
+  };
 }

@@ -1,0 +1,249 @@
+/**
+ * Soak: the real server (`exovoice serve`, a child process with its cwd and DATA_DIR in a temp dir, call records
+ * on) under N concurrent conversational calls for a long time. Each caller is the simulator with real speech: it
+ * waits for the greeting, asks the offline agent questions (often while it is still answering: barge-in), and
+ * hangs up at a random time; every ended call is replaced by a new one until the time is up. Every 10 s the
+ * server's RSS, heap used and event-loop delay p99 (its own /metrics; prom-client resets the delay histogram on
+ * each scrape, so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are
+ * sampled. Prints JSON: the samples and a summary (RSS slope after warm-up by least squares, fds at baseline /
+ * peak / after the calls ended, event-loop delay p99 max, calls completed, errors).
+ *
+ *   npm run bench:soak -- --minutes 10 --calls 200 [--warmup-minutes 2] [--agent front-desk] [--seed 1]
+ */
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SimulatedCall } from '../src/sim/index.js';
+import { freePort } from '../test/helpers/gateway.js';
+import { startServerProcess } from '../test/helpers/server-process.js';
+import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
+import { parseMetrics } from '../test/hostile/server-metrics.js';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    calls: { type: 'string', default: '200' },
+    'warmup-minutes': { type: 'string', default: '2' },
+    'sample-seconds': { type: 'string', default: '10' },
+    agent: { type: 'string', default: 'front-desk' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const MINUTES = Number(values.minutes);
+const CALLS = Number(values.calls);
+const WARMUP_MIN = Number(values['warmup-minutes']);
+const SAMPLE_MS = Number(values['sample-seconds']) * 1000;
+const AGENT = values.agent;
+for (const [k, v] of Object.entries({ minutes: MINUTES, calls: CALLS, 'warmup-minutes': WARMUP_MIN, 'sample-seconds': SAMPLE_MS })) {
+  if (!Number.isFinite(v) || v < 0 || (k === 'calls' && (!Number.isInteger(v) || v < 1))) throw new Error(`--${k}: bad value`);
+}
+const RATE = 8000;
+
+// Deterministic pseudo-random choices (xorshift32), so two runs place the same calls.
+let seed = Number(values.seed) >>> 0 || 1;
+function random(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 0x100000000;
+}
+const between = (lo: number, hi: number) => lo + random() * (hi - lo);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The caller's questions, in voices other than the agent's. */
+const QUESTIONS: Array<[string, FliteVoice]> = [
+  ['what are your opening hours', 'rms'],
+  ['my order number is one two three four five', 'awb'],
+  ['where is the shop', 'kal16'],
+  ['what time do you close', 'awb'],
+  ['can i speak to someone about my order', 'rms'],
+];
+const clips: Array<{ samples: Int16Array; endMs: number }> = [];
+for (const [text, voice] of QUESTIONS) {
+  const speech = await synthesize(text, RATE, voice);
+  clips.push({ samples: concat(speech, silence(200, RATE)), endMs: speechBounds(speech, RATE).endMs });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'exovoice-soak-'));
+const cwd = join(root, 'cwd');
+mkdirSync(cwd);
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = startServerProcess(
+  { PORT: String(port), DATA_DIR: join(root, 'data'), DEFAULT_AGENT: AGENT, LOG_LEVEL: 'error', EXOTEL_WS_TOKEN: '', API_KEY: '', WEBHOOK_BASE_URL: '' },
+  { cwd, maxOutputChars: 64 * 1024 },
+);
+await server.listening;
+const pid = server.child.pid!;
+
+const counts = {
+  callsStarted: 0,
+  callsCompleted: 0,
+  /** The agent ended the call (goodbye, transfer, too many misses). */
+  endedByBot: 0,
+  questions: 0,
+  repliesHeard: 0,
+  /** A question the caller heard no reply to within 10 s (a busy recogniser, or taken for noise). */
+  repliesMissed: 0,
+  noGreeting: 0,
+  simulatorViolations: 0,
+  errors: 0,
+};
+const errorSamples: string[] = [];
+function error(err: unknown): void {
+  counts.errors++;
+  if (errorSamples.length < 20) errorSamples.push((err as Error).message ?? String(err));
+}
+
+let accepting = true;
+const live = new Set<SimulatedCall>();
+
+/** One caller: greeting, questions (barging in on answers), hang-up at a random time. */
+async function conversation(n: number): Promise<void> {
+  const call = new SimulatedCall({ url: `${base}/voicebot/connect`, callerFrameMs: 20, callSid: `soak-${n}` });
+  counts.callsStarted++;
+  try {
+    await call.start();
+  } catch (err) {
+    error(err);
+    await sleep(1000); // a server that refuses calls is not hammered in a tight loop
+    return;
+  }
+  live.add(call);
+  const lifetimeMs = between(8_000, 60_000);
+  try {
+    await call.waitFor('firstBotAudio', { timeoutMs: 15_000 }).catch(() => void counts.noGreeting++);
+    while (!call.isClosed && accepting && call.elapsedMs() < lifetimeMs) {
+      await sleep(between(300, 3000)); // often while the last answer still plays: a barge-in
+      if (call.isClosed || !accepting || call.elapsedMs() >= lifetimeMs) break;
+      const clip = clips[Math.floor(random() * clips.length)];
+      const speechEnd = call.elapsedMs() + clip.endMs;
+      counts.questions++;
+      void call.sendAudio(clip.samples);
+      try {
+        await call.waitFor('botMedia', { predicate: (f) => f.atMs > speechEnd && f.queued, includePast: false, timeoutMs: 10_000 });
+        counts.repliesHeard++;
+      } catch {
+        if (call.isClosed) break;
+        counts.repliesMissed++;
+      }
+    }
+    const report = call.isClosed ? await call.ended() : await call.hangup();
+    if (report.endedBy === 'bot') counts.endedByBot++;
+    counts.simulatorViolations += report.violations.length;
+    counts.callsCompleted++;
+  } catch (err) {
+    error(err);
+    if (!call.isClosed) await call.hangup().catch(() => {});
+  } finally {
+    live.delete(call);
+  }
+}
+
+interface Sample {
+  tSec: number;
+  phase: 'baseline' | 'calls' | 'after';
+  rssMB: number;
+  heapUsedMB: number;
+  eldP99Ms: number;
+  eldMaxMs: number;
+  fds: number;
+  activeCalls: number;
+}
+const samples: Sample[] = [];
+const t0 = performance.now();
+let phase: Sample['phase'] = 'baseline';
+async function sample(): Promise<void> {
+  try {
+    const m = parseMetrics(await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).text());
+    samples.push({
+      tSec: Math.round((performance.now() - t0) / 100) / 10,
+      phase,
+      rssMB: round(m.rssBytes / 1e6, 1),
+      heapUsedMB: round(m.heapUsedBytes / 1e6, 1),
+      eldP99Ms: round(m.eldP99Ms, 1),
+      eldMaxMs: round(m.eldMaxMs, 1),
+      fds: readdirSync(`/proc/${pid}/fd`).length,
+      activeCalls: m.activeCalls,
+    });
+    console.error(JSON.stringify({ ...samples[samples.length - 1], ...counts }));
+  } catch (err) {
+    error(err);
+  }
+}
+
+await sample(); // resets the delay histogram
+await sleep(Math.min(SAMPLE_MS, 5000));
+await sample(); // baseline: up, agents prepared, no calls
+phase = 'calls';
+const sampler = setInterval(() => void sample(), SAMPLE_MS);
+const endAt = performance.now() + MINUTES * 60_000;
+let next = 0;
+const slots = Array.from({ length: CALLS }, async (_, k) => {
+  await sleep((k * 10_000) / CALLS); // callers arrive over the first 10 s, not in lockstep
+  while (accepting && performance.now() < endAt) await conversation(next++);
+});
+await sleep(MINUTES * 60_000);
+accepting = false;
+await Promise.race([Promise.all(slots), sleep(30_000)]);
+for (const call of live) await call.hangup().catch(error);
+clearInterval(sampler);
+phase = 'after';
+await sleep(SAMPLE_MS); // sockets and timers wind down
+await sample();
+
+server.child.kill('SIGTERM');
+const exitCode = await Promise.race([server.exited, sleep(35_000).then(() => 'no exit')]);
+if (exitCode !== 0) {
+  error(new Error(`server exit: ${String(exitCode)}; output tail: ${server.output().slice(-1000)}`));
+  server.child.kill('SIGKILL');
+}
+rmSync(root, { recursive: true, force: true });
+
+/** Least-squares slope of y against x. */
+function slope(points: Array<[number, number]>): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+const during = samples.filter((s) => s.phase === 'calls');
+const steady = during.filter((s) => s.tSec >= WARMUP_MIN * 60);
+const perMin = (key: 'rssMB' | 'heapUsedMB') => {
+  const s = slope(steady.map((x) => [x.tSec / 60, x[key]]));
+  return s === null ? null : round(s, 3);
+};
+const baseline = samples.filter((s) => s.phase === 'baseline').at(-1);
+const summary = {
+  minutes: MINUTES,
+  concurrentCalls: CALLS,
+  warmupMinutes: WARMUP_MIN,
+  agent: AGENT,
+  rssSlopeMBPerMin: perMin('rssMB'),
+  heapUsedSlopeMBPerMin: perMin('heapUsedMB'),
+  steadySamples: steady.length,
+  rssMB: { baseline: baseline?.rssMB ?? null, peak: Math.max(...samples.map((s) => s.rssMB)), after: samples.at(-1)?.rssMB ?? null },
+  fds: { baseline: baseline?.fds ?? null, peak: Math.max(...samples.map((s) => s.fds)), after: samples.at(-1)?.fds ?? null },
+  eldP99MaxMs: during.length ? Math.max(...during.map((s) => s.eldP99Ms)) : null,
+  eldMaxMs: during.length ? Math.max(...during.map((s) => s.eldMaxMs)) : null,
+  activeCallsAfter: samples.at(-1)?.activeCalls ?? null,
+  serverExit: exitCode,
+  ...counts,
+  errorSamples,
+};
+console.log(JSON.stringify({ samples, summary }, null, 2));
+process.exit(0);
