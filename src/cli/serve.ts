@@ -21,7 +21,7 @@ export async function serveCommand(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   let agents;
   try {
     agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message) });
