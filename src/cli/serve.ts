@@ -26,7 +26,7 @@ export async function serveCommand(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
   let store;
   try {

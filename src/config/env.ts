@@ -55,6 +55,14 @@ const schema = z.object({
     .refine((v) => ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v), {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
     }),
+  LOG_FORMAT: optionalString.transform((v, ctx) => {
+    const format = (v ?? 'auto').toLowerCase();
+    if (format !== 'auto' && format !== 'json' && format !== 'pretty') {
+      ctx.addIssue({ code: 'custom', message: `must be json, pretty or auto (pretty on a terminal, json otherwise), got "${v}"` });
+      return z.NEVER;
+    }
+    return format as 'auto' | 'json' | 'pretty';
+  }),
   OUTBOUND_LEAD_MS: intInRange(100, 0, 1000),
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
   WS_START_TIMEOUT_MS: intInRange(10000, 100, 120000),
@@ -81,6 +89,9 @@ const schema = z.object({
   EXOTEL_CALLER_ID: optionalString,
 });
 
+/** Every variable this schema reads (the .env.example test checks each is documented). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   nodeEnv: string;
   port: number;
@@ -94,6 +105,7 @@ export interface Config {
   dataDir: string;
   drainTimeoutMs: number;
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
   /** How far ahead of real time the media pacer keeps Exotel's playout buffer. */
   playoutLeadMs: number;
   markTimeoutMs: number;
@@ -154,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     playoutLeadMs: e.OUTBOUND_LEAD_MS,
     markTimeoutMs: e.MARK_TIMEOUT_MS,
     wsStartTimeoutMs: e.WS_START_TIMEOUT_MS,

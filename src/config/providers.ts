@@ -63,6 +63,9 @@ const schema = z.object({
   LLM_MODEL: optional.refine((v) => v === undefined || !/\s/.test(v), { message: 'must be a model name without spaces' }),
 });
 
+/** Every variable this schema reads (the .env.example test checks each is documented). */
+export const PROVIDER_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface ProviderConfig {
   openai: {
     apiKey?: string;

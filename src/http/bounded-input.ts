@@ -5,7 +5,7 @@
 // trips them.
 import { isPollutingKey, JsonLimitError, parseBoundedJson, type JsonLimits } from '../limits/bounded-json.js';
 
-/** The limits, one place (documented in the README's "Limits" section). */
+/** The limits, in one place (the README's limits section repeats them). */
 export const HTTP_INPUT_LIMITS = {
   /** Largest body, any encoding (fastify's bodyLimit: over it is a 413). Exotel's largest, a StatusCallback with legs, is ~2 KB. */
   maxBodyBytes: 64 * 1024,
