@@ -10,20 +10,7 @@ import { ATTACKS } from './corpus.js';
 import { HostileFixture, MAX_GAP_MS, MAX_SERVER_LAG_MS, snapshotTree, treeDiff } from './harness.js';
 
 /** Attacks that fail on today's code, with why; emptied as the fixes land. */
-const KNOWN_TODAY: Record<string, string> = {
-  'ws: start with custom_parameters nested 10,000 deep (object)': 'the process dies: RangeError (stack) in JSON.stringify, incoming-messages customParameters',
-  'ws: start with custom_parameters as a JSON string nested 10,000 deep': 'the process dies: RangeError (stack) in JSON.stringify, incoming-messages customParameters',
-  'ws: start with arrays nested 10,000 deep in every field': 'the process dies: RangeError (stack) in JSON.stringify, incoming-messages customParameters',
-  'ws: 10,000 tiny frames in one burst': 'the server event loop stalls ~1 s, the good call hears a ~1 s gap',
-  'ws: 10,000 empty frames in one burst from 10 sockets at once': 'the server event loop stalls ~1.1 s, the good call hears a ~1.1 s gap',
-  'ws: sockets that never send start': '100 sockets opening at once stall the server event loop 0.3-2.7 s (gaps of 360-2760 ms)',
-  'ws: CR/LF in call_id and agent of the WebSocket URL': 'the call_id becomes a call record id',
-  'ws: NUL in call_id and agent of the WebSocket URL': 'the call_id becomes a call record id',
-  'ws: CR/LF in stream_sid, call_sid, account_sid and agent of start': "start's call_sid / stream_sid become a call record's callSid / streamSid",
-  'ws: NUL in stream_sid, call_sid, account_sid and agent of start': "start's call_sid / stream_sid become a call record's callSid / streamSid",
-  'http status callback: 10 KB in the call id and CallSid': '500 "invalid call id: expected a non-empty string of at most 128 characters" for a 10 KB ?call=',
-  'http: malformed multipart to every route': '500 "Multipart: Boundary not found" from the status callback route',
-};
+const KNOWN_TODAY: Record<string, string> = {};
 
 describe('hostile peers', { timeout: 30 * 60_000 }, () => {
   const fx = new HostileFixture();
