@@ -1,7 +1,7 @@
 // A real SqliteCallStore whose writes fail on command, the way SQLite fails them: SQLITE_FULL (disk full),
 // SQLITE_BUSY (another connection holds the lock), or better-sqlite3's TypeError for a closed connection
-// ("database gone": reads fail too). The fault is injected at the store's write transactions (the
-// beforeWrite seam), so the store's own queueing, retries and health are what is under test.
+// (database gone). The fault is injected at the store's write transactions (the beforeWrite seam: creates
+// and flushes), so the store's own queueing, retries and health are what is under test. Reads still work.
 import Database from 'better-sqlite3';
 import type {
   CallRecord,
@@ -80,12 +80,10 @@ export class FaultyCallStore implements CallStore {
   attachCallSid(id: string, callSid: string, streamSid?: string): void {
     this.inner.attachCallSid(id, callSid, streamSid);
   }
-  async get(key: string): Promise<CallRecord | null> {
-    if (this.fault === 'closed') throw faultError('closed');
+  get(key: string): Promise<CallRecord | null> {
     return this.inner.get(key);
   }
-  async list(query?: ListQuery): Promise<ListPage> {
-    if (this.fault === 'closed') throw faultError('closed');
+  list(query?: ListQuery): Promise<ListPage> {
     return this.inner.list(query);
   }
   flush(): Promise<void> {
