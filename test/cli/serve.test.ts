@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ExotelSocket } from '../helpers/exotel-socket.js';
 import { freePort } from '../helpers/gateway.js';
 import { startServerProcess as startServer } from '../helpers/server-process.js';
@@ -32,4 +35,20 @@ test('a bad variable stops start-up with a one-line error naming it', async () =
   const prod = startServer({ NODE_ENV: 'production', WEBHOOK_BASE_URL: 'http://bot.example.com' });
   assert.equal(await prod.exited, 1);
   assert.match(prod.output(), /WEBHOOK_BASE_URL: must be https:\/\/ in production/);
+});
+
+test('a DATA_DIR that takes no writes stops start-up with one line naming it, and no stack trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exovoice-serve-'));
+  try {
+    // A path through a regular file cannot be created, even by root (a chmod would not stop root).
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const srv = startServer({ DATA_DIR: join(file, 'data') });
+    assert.equal(await srv.exited, 1);
+    const lines = srv.output().trim().split('\n');
+    assert.equal(lines.length, 1, srv.output());
+    assert.match(lines[0], /^exovoice: DATA_DIR \S*a-file\/data is not writable: ENOTDIR/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
