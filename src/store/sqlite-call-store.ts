@@ -3,12 +3,12 @@
 // Write path: appendEvent/addTurn/updateTurn/update validate, push onto an in-memory WriteQueue and
 // return; the queue flushes in ONE transaction every flushIntervalMs (or sooner when it grows past
 // maxBatchOps). better-sqlite3 is synchronous, so a flush runs on the main thread: it is kept short
-// (prepared statements, one transaction, no fsync; see PRAGMAs below) and measured (stats(), onFlush).
+// (prepared statements, one transaction, no fsync; see the PRAGMAs in sqlite-open.ts) and measured (stats(), onFlush).
 // create/createOrGet and reads run synchronously on the HTTP path; reads flush first, so they see every
 // write made before them. When the database refuses writes (full, locked, gone) nothing throws on the
 // media path: the queue keeps the writes and retries (write-queue.ts), health() says degraded.
-// Row mapping: sqlite-rows.ts; statements and reads: sqlite-queries.ts; batches: sqlite-batch.ts.
-import Database from 'better-sqlite3';
+// Options and opening: sqlite-open.ts; row mapping: sqlite-rows.ts; statements and reads: sqlite-queries.ts;
+// batches: sqlite-batch.ts.
 import type { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
 import type {
@@ -35,71 +35,26 @@ import {
   parseNewTurn,
   parseTurnUpdate,
 } from './call-validation.js';
+import { CallHandles, type Handle } from './call-handles.js';
 import { prepareDataDir } from './data-dir.js';
-import { CallLogIdConflictError, CallNotFoundError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
-import type { Timers } from './flush-scheduler.js';
+import { CallLogIdConflictError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
 import { capJson } from './json-cap.js';
-import { batchWriter, type Op } from './sqlite-batch.js';
-import { migrate } from './sqlite-migrations.js';
+import { batchWriter } from './sqlite-batch.js';
+import { openDatabase, type SqliteCallStoreOptions } from './sqlite-open.js';
 import { findCallRow, listCalls, prepareStatements, readRecord, type Statements } from './sqlite-queries.js';
 import { fieldsToParams, newCallFields, type CallRow } from './sqlite-rows.js';
-import { StoreHealthTracker, isStoreFault, type StoreErrorInfo, type StoreRecoveryInfo } from './store-health.js';
-import { WalCheckpointer, type CheckpointStats } from './wal-checkpointer.js';
-import { WriteQueue, type FlushInfo } from './write-queue.js';
+import { StoreHealthTracker, isStoreFault } from './store-health.js';
+import type { CheckpointStats, WalCheckpointer } from './wal-checkpointer.js';
+import { WriteQueue } from './write-queue.js';
 
 export type { FlushInfo } from './write-queue.js';
+export type { SqliteCallStoreOptions } from './sqlite-open.js';
 
 export const DB_FILE_NAME = 'exovoice.db';
-
-export interface SqliteCallStoreOptions {
-  dataDir: string;
-  /** Longest a queued write waits before it is flushed. Default 100. */
-  flushIntervalMs?: number;
-  /** Flush as soon as this many writes are queued. Default 2000. */
-  maxBatchOps?: number;
-  /** While flushes fail, keep at most this many writes (the lowest-ranked oldest dropped first). Default 200000. */
-  maxPendingOps?: number;
-  /** ... and at most about this much memory. Default 32 MiB. */
-  maxPendingBytes?: number;
-  /** Failed flushes are retried after flushIntervalMs, doubling up to this. Default 5000. */
-  maxRetryDelayMs?: number;
-  /** How long a write waits for another connection's lock before it fails (and is retried later). Default 1000. */
-  busyTimeoutMs?: number;
-  /** Event data larger than this (as JSON) is truncated and flagged. Default 4096. */
-  maxEventDataBytes?: number;
-  /** createOrGetByCallLogId returns the existing call within this window. Default 24 h. */
-  idempotencyWindowMs?: number;
-  /**
-   * WAL checkpoints run on a worker thread every this many ms (see wal-checkpointer.ts). Default 1000.
-   * 0 leaves them to SQLite's automatic checkpoint, inside flushes on the main thread.
-   */
-  checkpointIntervalMs?: number;
-  /** Calls whose row key is kept in memory (beyond that, a write costs one indexed read). Default 10000. */
-  handleCacheSize?: number;
-  clock?: () => number;
-  timers?: Timers;
-  onFlush?: (info: FlushInfo) => void;
-  /**
-   * A write failed (kept and retried when the database refuses writes, dropped when the database refused
-   * that one write), writes were dropped, or the checkpointer died. At most once a minute per kind.
-   */
-  onError?: (err: unknown, info: StoreErrorInfo) => void;
-  /** The database takes writes again after a fault. */
-  onRecover?: (info: StoreRecoveryInfo) => void;
-  /** Minimum time between two onError reports of one kind. Default 60000. */
-  reportIntervalMs?: number;
-  /** Test seam: runs before every write transaction; what it throws fails the write as the database would. */
-  beforeWrite?: () => void;
-}
 
 /** Opens (creating and migrating as needed) the store. Throws DataDirError if dataDir takes no writes. */
 export function openSqliteCallStore(options: SqliteCallStoreOptions): SqliteCallStore {
   return new SqliteCallStore(options);
-}
-
-interface Handle {
-  pk: number;
-  nextTurnSeq: number;
 }
 
 export class SqliteCallStore implements CallStore {
@@ -108,21 +63,19 @@ export class SqliteCallStore implements CallStore {
   private readonly clock: () => number;
   private readonly maxEventDataBytes: number;
   private readonly idempotencyWindowMs: number;
-  private readonly handleCacheSize: number;
   private readonly beforeWrite: () => void;
   private readonly health_: StoreHealthTracker;
   private readonly queue: WriteQueue;
-  private readonly handles = new Map<string, Handle>();
+  private readonly handles: CallHandles;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly checkpointer: WalCheckpointer | null = null;
+  private readonly checkpointer: WalCheckpointer | null;
   private readonly stmt: Statements;
 
   constructor(options: SqliteCallStoreOptions) {
     this.clock = options.clock ?? Date.now;
     this.maxEventDataBytes = options.maxEventDataBytes ?? 4096;
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
-    this.handleCacheSize = options.handleCacheSize ?? 10_000;
     this.beforeWrite = options.beforeWrite ?? (() => {});
     this.health_ = new StoreHealthTracker({
       clock: this.clock,
@@ -133,39 +86,22 @@ export class SqliteCallStore implements CallStore {
 
     prepareDataDir(options.dataDir);
     this.path = join(options.dataDir, DB_FILE_NAME);
-    this.db = new Database(this.path);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      // Under WAL, synchronous=NORMAL makes a commit an append to the WAL file with no fsync (only
-      // checkpoints fsync). A committed flush is then in the OS page cache and survives the process
-      // dying (kill -9, crash, OOM): the failure we guard against. Only an OS crash or power loss can
-      // lose the last commits, never corrupt the file. FULL would fsync on every flush and stall the
-      // main thread (and so the media path) on the disk ten times a second.
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('foreign_keys = ON');
-      // A flush waits this long on the main thread for a lock; a failed flush keeps its writes for a retry.
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))}`);
-      this.db.pragma('journal_size_limit = 67108864');
-      migrate(this.db, undefined, this.clock());
-      const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
-      if (checkpointIntervalMs > 0) {
-        this.db.pragma('wal_autocheckpoint = 0');
-        this.checkpointer = new WalCheckpointer({
-          path: this.path,
-          intervalMs: checkpointIntervalMs,
-          onDeath: (err) => {
-            if (this.closed) return;
-            this.db.pragma('wal_autocheckpoint = 1000');
-            this.health_.report('checkpoint', err);
-          },
-        });
-      }
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
+    ({ db: this.db, checkpointer: this.checkpointer } = openDatabase(this.path, {
+      busyTimeoutMs: options.busyTimeoutMs ?? 1000,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
+      now: this.clock(),
+      onCheckpointerDeath: (err) => {
+        if (this.closed) return;
+        this.db.pragma('wal_autocheckpoint = 1000');
+        this.health_.report('checkpoint', err);
+      },
+    }));
 
     this.stmt = prepareStatements(this.db);
+    this.handles = new CallHandles((id) => {
+      const row = this.stmt.handleById.get(id) as { pk: number; next_seq: number } | undefined;
+      return row && { pk: row.pk, nextTurnSeq: row.next_seq };
+    }, options.handleCacheSize ?? 10_000);
     const write = batchWriter(this.db, this.stmt, {
       maxEventDataBytes: this.maxEventDataBytes,
       isFault: isStoreFault,
@@ -184,7 +120,7 @@ export class SqliteCallStore implements CallStore {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
       timers: options.timers,
       onFlushed: (info) => {
-        this.evictHandles();
+        if (this.queue.pendingOps === 0) this.handles.evict();
         options.onFlush?.(info);
       },
     });
@@ -229,7 +165,7 @@ export class SqliteCallStore implements CallStore {
     } catch (err) {
       throw new CallStoreValidationError(`invalid event.data: not serializable as JSON (${(err as Error).message})`);
     }
-    this.enqueue({
+    this.queue.push({
       kind: 'event',
       pk: handle.pk,
       at,
@@ -252,7 +188,7 @@ export class SqliteCallStore implements CallStore {
       interrupted: t.interrupted ?? false,
     };
     if (t.heardText !== undefined) stored.heardText = t.heardText;
-    this.enqueue({ kind: 'turn', pk: handle.pk, turn: stored });
+    this.queue.push({ kind: 'turn', pk: handle.pk, turn: stored });
     return seq;
   }
 
@@ -260,12 +196,12 @@ export class SqliteCallStore implements CallStore {
     const handle = this.resolve(id);
     checkTurnSeq(seq);
     if (seq >= handle.nextTurnSeq) throw new CallStoreValidationError(`invalid turn seq: call ${id} has no turn ${seq}`);
-    this.enqueue({ kind: 'turn-update', pk: handle.pk, seq, patch: parseTurnUpdate(patch) });
+    this.queue.push({ kind: 'turn-update', pk: handle.pk, seq, patch: parseTurnUpdate(patch) });
   }
 
   update(id: string, patch: CallUpdate): void {
     const handle = this.resolve(id);
-    this.enqueue({ kind: 'patch', pk: handle.pk, at: this.clock(), patch: parseCallUpdate(patch) });
+    this.queue.push({ kind: 'patch', pk: handle.pk, at: this.clock(), patch: parseCallUpdate(patch) });
   }
 
   attachCallSid(id: string, callSid: string, streamSid?: string): void {
@@ -351,34 +287,12 @@ export class SqliteCallStore implements CallStore {
       throw err;
     }
     this.queue.databaseWorks();
-    this.handles.set(fields.id, { pk, nextTurnSeq: 0 });
+    this.handles.set(fields.id, pk);
     return this.stmt.callByPk.get(pk) as CallRow;
   }
 
-  /** Our id → row key. In memory for calls created or touched recently; else one indexed read. */
   private resolve(id: string): Handle {
     this.assertOpen();
-    const cached = this.handles.get(id);
-    if (cached !== undefined) return cached;
-    checkCallId(id);
-    const row = this.stmt.handleById.get(id) as { pk: number; next_seq: number } | undefined;
-    if (row === undefined) throw new CallNotFoundError(id);
-    const handle = { pk: row.pk, nextTurnSeq: row.next_seq };
-    this.handles.set(id, handle);
-    return handle;
-  }
-
-  private enqueue(op: Op): void {
-    this.queue.push(op);
-  }
-
-  /** After a successful flush nothing is pending, so a dropped handle can be rebuilt exactly from the DB. */
-  private evictHandles(): void {
-    let over = this.handles.size - this.handleCacheSize;
-    if (over <= 0 || this.queue.pendingOps > 0) return;
-    for (const id of this.handles.keys()) {
-      if (over-- <= 0) break;
-      this.handles.delete(id);
-    }
+    return this.handles.resolve(id);
   }
 }
