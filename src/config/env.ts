@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -67,6 +68,24 @@ const schema = z.object({
   MARK_TIMEOUT_MS: intInRange(3000, 100, 60000),
   WS_START_TIMEOUT_MS: intInRange(10000, 100, 120000),
   WS_FAILED_UPGRADES_PER_MIN: intInRange(20, 1, 100000),
+  // Whose X-Forwarded-For we believe for the client's address. By default only proxies on loopback and private networks
+  // (a load balancer in front of us): a client on the internet cannot pick its own address for the per-address limits.
+  TRUST_PROXY: optionalString.transform((v, ctx): boolean | string[] => {
+    const text = (v ?? 'loopback,linklocal,uniquelocal').trim().toLowerCase();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    const entries = text.split(',').map((x) => x.trim()).filter(Boolean);
+    const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+    const bad = entries.find((x) => !named.has(x) && !isProxyAddress(x));
+    if (entries.length === 0 || bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal; got "${bad ?? v}"`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  }),
   CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   API_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   EXOTEL_API_BASE_URL: publicUrl,
@@ -113,6 +132,8 @@ export interface Config {
   wsStartTimeoutMs: number;
   /** Failed media-socket upgrades one address may make per minute before it is answered 429. */
   wsFailedUpgradesPerMin: number;
+  /** Proxies whose X-Forwarded-* headers are believed (fastify trustProxy): true, false or addresses/ranges. */
+  trustProxy: boolean | string[];
   /** Protects the admin API; without it the admin API answers loopback only. */
   apiKey?: string;
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
@@ -171,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     markTimeoutMs: e.MARK_TIMEOUT_MS,
     wsStartTimeoutMs: e.WS_START_TIMEOUT_MS,
     wsFailedUpgradesPerMin: e.WS_FAILED_UPGRADES_PER_MIN,
+    trustProxy: e.TRUST_PROXY,
     apiKey: e.API_KEY,
     callbackSecret:
       e.CALLBACK_SECRET ??
@@ -190,6 +212,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callerId: e.EXOTEL_CALLER_ID,
     },
   };
+}
+
+/** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */
+function isProxyAddress(text: string): boolean {
+  const [addr, prefix, ...rest] = text.split('/');
+  if (rest.length > 0 || !addr) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** A .env file holds a few dozen short lines; anything near this is not one. */

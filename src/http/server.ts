@@ -67,6 +67,13 @@ export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
   connectionTimeoutMs: 60_000,
 };
 
+/** fastify's overloads pick the HTTP/1 server only for a non-union option, so narrow it here. */
+function trustProxyOption(value: boolean | string[]): string {
+  if (value === true) return '0.0.0.0/0,::/0';
+  if (value === false) return '';
+  return value.join(',');
+}
+
 export interface Gateway {
   app: FastifyInstance;
   registry: SessionRegistry;
@@ -88,7 +95,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...parts.httpTimeouts };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: HTTP_INPUT_LIMITS.maxBodyBytes,
     routerOptions: { querystringParser: parseQueryString },
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,

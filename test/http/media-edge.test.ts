@@ -143,3 +143,23 @@ test('a start with a 10,000-deep custom parameter starts the call, drops the par
     await gw.close();
   }
 });
+
+test('X-Forwarded-For names the address only when the peer is a trusted proxy (TRUST_PROXY)', async () => {
+  const tries = async (env: Record<string, string>): Promise<number[]> => {
+    const gw = await startGateway({ EXOTEL_WS_TOKEN: TOKEN, WS_FAILED_UPGRADES_PER_MIN: '2', ...env });
+    try {
+      const url = `${gw.wsBase}/voicebot/ws?call_id=c1`;
+      const out: number[] = [];
+      // A different claimed address every time: believed, none of them reaches the limit.
+      for (let i = 1; i <= 4; i++) out.push(await status(url, { authorization: 'Bearer wrong', 'x-forwarded-for': `203.0.113.${i}` }));
+      return out;
+    } finally {
+      await gw.close();
+    }
+  };
+  // Default: loopback and private networks are proxies (our test client is on loopback).
+  assert.deepEqual(await tries({}), [401, 401, 401, 401]);
+  // Exposed directly: the header is ignored, the socket's own address counts.
+  assert.deepEqual(await tries({ TRUST_PROXY: 'false' }), [401, 401, 429, 429]);
+  assert.deepEqual(await tries({ TRUST_PROXY: '10.0.0.0/8' }), [401, 401, 429, 429]);
+});
