@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Timers } from '../../src/store/flush-scheduler.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite-migrations.js';
 import {
   DB_FILE_NAME,
@@ -38,26 +38,6 @@ runCallStoreConformance('sqlite', async ({ clock }): Promise<CallStoreHarness> =
   return harness;
 });
 
-/** Timers that only fire when the test says so. */
-class ManualTimers implements Timers {
-  private armed = new Map<number, { fn: () => void; ms: number }>();
-  private next = 1;
-  set(fn: () => void, ms: number): unknown {
-    this.armed.set(this.next, { fn, ms });
-    return this.next++;
-  }
-  clear(handle: unknown): void {
-    this.armed.delete(handle as number);
-  }
-  delays(): number[] {
-    return [...this.armed.values()].map((t) => t.ms);
-  }
-  fire(): void {
-    const all = [...this.armed.values()];
-    this.armed.clear();
-    for (const t of all) t.fn();
-  }
-}
 
 function open(extra: Partial<SqliteCallStoreOptions> = {}) {
   const dataDir = tempDir();

@@ -7,32 +7,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Timers } from '../../src/store/flush-scheduler.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { DataDirError, prepareDataDir } from '../../src/store/data-dir.js';
 import { DB_FILE_NAME, openSqliteCallStore, type SqliteCallStoreOptions } from '../../src/store/sqlite-call-store.js';
 import type { StoreErrorInfo, StoreRecoveryInfo } from '../../src/store/store-health.js';
 import { FaultyCallStore } from './faulty-call-store.js';
 
-/** Timers that only fire when the test says so. */
-class ManualTimers implements Timers {
-  private armed = new Map<number, { fn: () => void; ms: number }>();
-  private next = 1;
-  set(fn: () => void, ms: number): unknown {
-    this.armed.set(this.next, { fn, ms });
-    return this.next++;
-  }
-  clear(handle: unknown): void {
-    this.armed.delete(handle as number);
-  }
-  delays(): number[] {
-    return [...this.armed.values()].map((t) => t.ms);
-  }
-  fire(): void {
-    const all = [...this.armed.values()];
-    this.armed.clear();
-    for (const t of all) t.fn();
-  }
-}
 
 function setup(extra: Partial<SqliteCallStoreOptions> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'exovoice-faults-'));
