@@ -4,6 +4,7 @@
 // between. Past the bound the oldest writes of the lowest rank are dropped (opRank: timeline events
 // first, call-field patches last), trimming to 90% of the bound so that a full queue sheds in chunks.
 import { performance } from 'node:perf_hooks';
+import type { CallStoreStats } from './call-store.js';
 import { FlushScheduler, type Timers } from './flush-scheduler.js';
 import { opBytes, opRank, type Op } from './sqlite-batch.js';
 import { isStoreFault, type StoreHealthTracker } from './store-health.js';
@@ -30,16 +31,11 @@ export interface WriteQueueOptions {
   onFlushed: (info: FlushInfo) => void;
 }
 
-export interface WriteQueueCounters {
-  flushes: number;
-  failedFlushes: number;
-  flushedOps: number;
-  flushedEvents: number;
-  droppedOps: number;
-  overflowDroppedOps: number;
-  lastFlushMs: number;
-  maxFlushMs: number;
-}
+/** The queue's share of the store's stats. */
+export type WriteQueueCounters = Pick<
+  CallStoreStats,
+  'flushes' | 'failedFlushes' | 'flushedOps' | 'flushedEvents' | 'droppedOps' | 'overflowDroppedOps' | 'lastFlushMs' | 'maxFlushMs'
+>;
 
 export class WriteQueue {
   readonly counters: WriteQueueCounters = {

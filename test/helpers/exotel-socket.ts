@@ -96,3 +96,15 @@ export async function until(pred: () => boolean, timeoutMs = 5000, what = 'condi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The HTTP status of a WebSocket upgrade: 101 when it opened (then closed at once), else the refusal's status. */
+export async function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  try {
+    const s = await ExotelSocket.open(url, headers);
+    s.close();
+    await s.closed;
+    return 101;
+  } catch (err) {
+    return (err as { status?: number }).status ?? -1;
+  }
+}

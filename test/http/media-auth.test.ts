@@ -2,7 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { signCallToken } from '../../src/exotel/call-token.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { ExotelSocket } from '../helpers/exotel-socket.js';
+import { ExotelSocket, upgradeStatus } from '../helpers/exotel-socket.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let gw: TestGateway;
@@ -11,39 +11,29 @@ before(async () => {
 });
 after(() => gw.close());
 
-async function status(url: string, headers: Record<string, string> = {}): Promise<number> {
-  try {
-    const s = await ExotelSocket.open(url, headers);
-    s.close();
-    await s.closed;
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? -1;
-  }
-}
 
 test('without credentials the upgrade is refused with HTTP 401', async () => {
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c1`), 401);
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: 'Bearer wrong-token' }), 401);
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c1&token=123.AAAAAAAAAAAAAAAAAAAAAA`), 401);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c1`), 401);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: 'Bearer wrong-token' }), 401);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c1&token=123.AAAAAAAAAAAAAAAAAAAAAA`), 401);
 });
 
 test('Bearer token, Basic with the token as password, and the webhook call token are accepted', async () => {
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Bearer ${TOKEN}` }), 101);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Bearer ${TOKEN}` }), 101);
   const basic = Buffer.from(`exotel:${TOKEN}`).toString('base64');
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Basic ${basic}` }), 101);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Basic ${basic}` }), 101);
   const res = await fetch(`${gw.base}/voicebot/connect?CallSid=c2`);
   const { url } = (await res.json()) as { url: string };
-  assert.equal(await status(url), 101);
+  assert.equal(await upgradeStatus(url), 101);
 });
 
 test('a call token is bound to its call and expires', async () => {
   const forC3 = signCallToken(TOKEN, 'ws', 'c3', 60);
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c4&token=${forC3}`), 401);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c4&token=${forC3}`), 401);
   const expired = signCallToken(TOKEN, 'ws', 'c3', -10);
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c3&token=${expired}`), 401);
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c3&token=${expired}`), 401);
   const statusToken = signCallToken(TOKEN, 'status', 'c3', 60);
-  assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=c3&token=${statusToken}`), 401, 'a token for another purpose');
+  assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=c3&token=${statusToken}`), 401, 'a token for another purpose');
 });
 
 test('rejections are counted in metrics', async () => {

@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway } from '../helpers/gateway.js';
-import { ExotelSocket, until } from '../helpers/exotel-socket.js';
+import { ExotelSocket, until, upgradeStatus } from '../helpers/exotel-socket.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
 import { FailedUpgradeLimiter } from '../../src/http/upgrade-guard.js';
 
 const TOKEN = 'edge-token-0123456789abcdef';
 
-async function status(url: string, headers: Record<string, string> = {}): Promise<number> {
-  try {
-    const s = await ExotelSocket.open(url, headers);
-    s.close();
-    await s.closed;
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? -1;
-  }
-}
 
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -46,9 +36,9 @@ test('an address with too many failed upgrades gets 429 before authentication; o
   const gw = await startGateway({ EXOTEL_WS_TOKEN: TOKEN, WS_FAILED_UPGRADES_PER_MIN: '3' });
   try {
     const url = `${gw.wsBase}/voicebot/ws?call_id=c1`;
-    for (let i = 0; i < 3; i++) assert.equal(await status(url, { authorization: 'Bearer wrong' }), 401);
-    assert.equal(await status(url, { authorization: 'Bearer wrong' }), 429);
-    assert.equal(await status(url, { authorization: `Bearer ${TOKEN}` }), 429, 'refused before the credentials are checked');
+    for (let i = 0; i < 3; i++) assert.equal(await upgradeStatus(url, { authorization: 'Bearer wrong' }), 401);
+    assert.equal(await upgradeStatus(url, { authorization: 'Bearer wrong' }), 429);
+    assert.equal(await upgradeStatus(url, { authorization: `Bearer ${TOKEN}` }), 429, 'refused before the credentials are checked');
     assert.equal(await metric(gw.base, 'exovoice_auth_rejections_total{reason="ws-too-many-failures"}'), 2);
   } finally {
     await gw.close();
@@ -56,7 +46,7 @@ test('an address with too many failed upgrades gets 429 before authentication; o
   // The limit is per address: a fresh gateway (fresh table) lets the same client in.
   const other = await startGateway({ EXOTEL_WS_TOKEN: TOKEN, WS_FAILED_UPGRADES_PER_MIN: '3' });
   try {
-    assert.equal(await status(`${other.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Bearer ${TOKEN}` }), 101);
+    assert.equal(await upgradeStatus(`${other.wsBase}/voicebot/ws?call_id=c1`, { authorization: `Bearer ${TOKEN}` }), 101);
   } finally {
     await other.close();
   }
@@ -107,7 +97,7 @@ test('a socket that never sends start is closed after WS_START_TIMEOUT_MS, count
     assert.equal(await metric(gw.base, 'exovoice_ws_start_timeouts_total'), 2);
     // Both count as failed handshakes of this address: the next upgrade is refused.
     await until(() => gw.gateway.registry.size === 0, 2000, 'both sessions gone');
-    assert.equal(await status(`${gw.wsBase}/voicebot/ws?call_id=nostart3`), 429);
+    assert.equal(await upgradeStatus(`${gw.wsBase}/voicebot/ws?call_id=nostart3`), 429);
   } finally {
     await gw.close();
   }
@@ -151,7 +141,7 @@ test('X-Forwarded-For names the address only when the peer is a trusted proxy (T
       const url = `${gw.wsBase}/voicebot/ws?call_id=c1`;
       const out: number[] = [];
       // A different claimed address every time: believed, none of them reaches the limit.
-      for (let i = 1; i <= 4; i++) out.push(await status(url, { authorization: 'Bearer wrong', 'x-forwarded-for': `203.0.113.${i}` }));
+      for (let i = 1; i <= 4; i++) out.push(await upgradeStatus(url, { authorization: 'Bearer wrong', 'x-forwarded-for': `203.0.113.${i}` }));
       return out;
     } finally {
       await gw.close();

@@ -7,7 +7,7 @@ import { resample } from '../../src/audio/resample-buffer.js';
 import { pcm16ToUlaw, ulawToPcm16 } from '../../src/audio/g711.js';
 import { FakeElevenLabs } from '../fakes/elevenlabs.js';
 import { pcm16le } from '../fakes/speech-stream.js';
-import { runTtsConformance } from './tts-conformance.js';
+import { runTtsConformance, stallNextStream } from './tts-conformance.js';
 
 const fake = await FakeElevenLabs.start({ voices: ['voice-en-1', 'voice-hi-1'] });
 after(() => fake.close());
@@ -35,18 +35,8 @@ runTtsConformance('ElevenLabs', {
   maxChars: 40_000, // eleven_flash_v2_5, the default model
   firstAudioWithinMs: 5000,
   requestsSent: () => fake.requests.length,
-  holdNextStream: () => {
-    const index = fake.requests.length;
-    fake.failNext({ kind: 'stall', afterBytes: 1200 });
-    return {
-      cancelled: async () => {
-        const req = fake.requests[index]!;
-        await req.done;
-        assert.equal(req.clientClosed, true, 'the provider closed the request');
-        assert.ok(req.bytesSent < req.bytesTotal);
-      },
-    };
-  },
+  holdNextStream: () => stallNextStream(fake, 1200),
+
   failures: [
     { name: '429', arrange: () => (fake.failNext({ kind: 'rate-limit', retryAfterSec: 1 }), tts()), retryable: true },
     { name: '503', arrange: () => (fake.failNext({ kind: 'server', status: 503 }), tts()), retryable: true },

@@ -4,7 +4,7 @@ import { OpenAiTextToSpeech, OPENAI_BUILTIN_VOICES, type OpenAiSpeechOptions } f
 import { ProviderError, isRetryable } from '../../src/providers/errors.js';
 import { resample } from '../../src/audio/resample-buffer.js';
 import { FakeOpenAiSpeech } from '../fakes/openai-speech.js';
-import { runTtsConformance } from './tts-conformance.js';
+import { runTtsConformance, stallNextStream } from './tts-conformance.js';
 
 const fake = await FakeOpenAiSpeech.start();
 after(() => fake.close());
@@ -24,18 +24,8 @@ runTtsConformance('OpenAI speech', {
   maxChars: 4096,
   firstAudioWithinMs: 5000,
   requestsSent: () => fake.requests.length,
-  holdNextStream: () => {
-    const index = fake.requests.length;
-    fake.failNext({ kind: 'stall', afterBytes: 4801 });
-    return {
-      cancelled: async () => {
-        const req = fake.requests[index]!;
-        await req.done;
-        assert.equal(req.clientClosed, true, 'the provider closed the request');
-        assert.ok(req.bytesSent < req.bytesTotal);
-      },
-    };
-  },
+  holdNextStream: () => stallNextStream(fake, 4801),
+
   failures: [
     { name: '429', arrange: () => (fake.failNext({ kind: 'rate-limit', retryAfterSec: 1 }), tts()), retryable: true },
     { name: '500', arrange: () => (fake.failNext({ kind: 'server' }), tts()), retryable: true },

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProviderError, isRetryable } from '../../src/providers/errors.js';
 import type { SynthesisOptions, TextToSpeech } from '../../src/providers/types.js';
+import type { FakeSpeechServer } from '../fakes/speech-server.js';
 
 export interface TtsFailureCase {
   name: string;
@@ -38,6 +39,20 @@ export interface TtsConformanceSubject {
   holdNextStream?: () => HeldStream;
   /** Service failures to play, beyond the refusals every provider makes itself. */
   failures?: readonly TtsFailureCase[];
+}
+
+/** `holdNextStream` for a cloud fake: its next stream stalls after `afterBytes`; cancelling must close the request. */
+export function stallNextStream(fake: FakeSpeechServer, afterBytes: number): HeldStream {
+  const index = fake.requests.length;
+  fake.failNext({ kind: 'stall', afterBytes });
+  return {
+    cancelled: async () => {
+      const req = fake.requests[index]!;
+      await req.done;
+      assert.equal(req.clientClosed, true, 'the provider closed the request');
+      assert.ok(req.bytesSent < req.bytesTotal);
+    },
+  };
 }
 
 const seconds = (samples: Int16Array, rate: number) => samples.length / rate;
