@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 import type { ConnectCallRequest } from '../exotel/connect-form.js';
+import { isValidId } from '../exotel/identifiers.js';
 import { ExotelApiError, type ExotelRestClient } from '../exotel/rest-client.js';
 import { normalizePhoneNumber, PhoneNumberError, sameNumber } from '../exotel/phone-number.js';
 import { signCallToken } from '../exotel/call-token.js';
@@ -38,8 +39,6 @@ export class DialError extends Error {
     super(message);
   }
 }
-
-const CALL_LOG_ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Which configuration an outbound call needs and lacks. */
 export function missingDialConfig(config: Config): string[] {
@@ -83,7 +82,7 @@ export class OutboundDialer {
     if (!callerId) throw new DialError(503, 'outbound calls are not configured: set EXOTEL_CALLER_ID or send "from"');
     const from = this.number('from', callerId);
     if (sameNumber(to, from)) throw new DialError(400, `"to" (${to}) is the caller id itself`);
-    if (req.callLogId !== undefined && !CALL_LOG_ID_RE.test(req.callLogId)) {
+    if (req.callLogId !== undefined && !isValidId('callLogId', req.callLogId)) {
       throw new DialError(400, 'callLogId must be 1-64 letters, digits, "_", "-", "." or ":"');
     }
     const callLogId = req.callLogId ?? randomUUID();

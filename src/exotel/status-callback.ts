@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ID_RULES, isValidId } from './identifiers.js';
 import type { CallStatus, CallUpdate } from '../store/call-store.js';
 
 /**
@@ -16,7 +17,7 @@ const optionalScalar = z
 const legSchema = z.record(z.string(), z.unknown());
 
 const callbackSchema = z.object({
-  CallSid: scalar.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an Exotel CallSid')),
+  CallSid: scalar.pipe(z.string().refine((v) => isValidId('callSid', v), `must be an Exotel CallSid (${ID_RULES.callSid.describe})`)),
   Status: optionalScalar,
   EventType: optionalScalar,
   DateUpdated: optionalScalar,
