@@ -14,6 +14,7 @@ export const LAYERS = [
   ['conversation'],
   ['agent'],
   ['call'],
+  ['fleet'],
   ['http'],
   ['cli'],
 ];

@@ -25,7 +25,9 @@ export type EndReason =
   | 'error'
   | 'timeout'
   | 'max-duration'
-  | 'canceled';
+  | 'canceled'
+  /** The node that held the call stopped heartbeating; another node closed the record. */
+  | 'node-lost';
 
 /** Well-known timeline event types; any lower-case kebab/dot name is accepted. */
 export type CallEventType =

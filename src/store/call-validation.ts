@@ -27,6 +27,7 @@ const END_REASONS = [
   'timeout',
   'max-duration',
   'canceled',
+  'node-lost',
 ] as const;
 
 const EVENT_TYPE = /^[a-z][a-z0-9._-]{0,47}$/;
