@@ -38,7 +38,26 @@ export const deepgramSttSchema = z.strictObject({
   apiKeyEnv: envName.default('DEEPGRAM_API_KEY'),
   baseUrlEnv: envName.default('DEEPGRAM_BASE_URL'),
 });
-export const streamingSttSchema = oneOf('provider', ['deepgram'], [deepgramSttSchema]);
+/** Sarvam AI's streaming recogniser (wss://api.sarvam.ai/speech-to-text/ws). */
+export const sarvamSttSchema = z
+  .strictObject({
+    provider: z.literal('sarvam'),
+    /** saaras:v3 (default: 22 languages, modes) or saarika:v2.5 (11 languages, transcription only). */
+    model: z.enum(['saaras:v3', 'saarika:v2.5']).default('saaras:v3'),
+    /** Default: the agent's language. `unknown`: Sarvam detects it, and each final transcript says which it heard. */
+    language: z.union([languageTag, z.literal('unknown')]).optional(),
+    /**
+     * saaras:v3 only. transcribe (default): the spoken language in its script; translate: English text; verbatim: word
+     * for word, fillers kept; translit: romanised; codemix: Indic words in their script, English words in Latin.
+     */
+    mode: z.enum(['transcribe', 'translate', 'verbatim', 'translit', 'codemix']).optional(),
+    /** Sarvam's more sensitive speech detection (quiet lines, soft speakers). */
+    highVadSensitivity: z.boolean().default(false),
+    apiKeyEnv: envName.default('SARVAM_API_KEY'),
+    baseUrlEnv: envName.default('SARVAM_BASE_URL'),
+  })
+  .refine((v) => !(v.mode && v.model === 'saarika:v2.5'), { path: ['mode'], message: 'needs model saaras:v3 (saarika:v2.5 only transcribes)' });
+export const streamingSttSchema = oneOf('provider', ['deepgram', 'sarvam'], [deepgramSttSchema, sarvamSttSchema]);
 export type StreamingSttSpec = z.infer<typeof streamingSttSchema>;
 
 // ---- language models ------------------------------------------------------------------------
@@ -109,8 +128,37 @@ export const openAiTtsSchema = z
   })
   .refine((v) => !(v.instructions && /^tts-1(-hd)?$/.test(v.model)), { path: ['instructions'], message: 'is not supported by tts-1 / tts-1-hd' });
 
+/** Sarvam AI's Bulbul voices (POST /text-to-speech/stream). */
+export const sarvamTtsSchema = z
+  .strictObject({
+    provider: z.literal('sarvam'),
+    /** bulbul:v3 (default) or bulbul:v2. */
+    model: z.enum(['bulbul:v3', 'bulbul:v2']).default('bulbul:v3'),
+    /** A Bulbul speaker: shubh (default), kavya, aditya, ritu, priya, rahul, ... (bulbul:v2: anushka, abhilash, ...). */
+    speaker: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a speaker name like shubh').default('shubh'),
+    /** Default: the agent's language (hi-IN, ta-IN, ...; Sarvam speaks 11 Indian languages and en-IN). */
+    language: languageTag.optional(),
+    /** Speaking rate: bulbul:v3 0.5-2, bulbul:v2 0.3-3. Default 1. */
+    pace: z.number().min(0.3).max(3).optional(),
+    /** bulbul:v3: 0.01-1, how varied the delivery is. */
+    temperature: z.number().min(0.01).max(1).optional(),
+    /** bulbul:v2 only. */
+    pitch: z.number().min(-0.75).max(0.75).optional(),
+    loudness: z.number().min(0.3).max(3).optional(),
+    apiKeyEnv: envName.default('SARVAM_API_KEY'),
+    baseUrlEnv: envName.default('SARVAM_BASE_URL'),
+  })
+  .superRefine((v, ctx) => {
+    const v2 = v.model === 'bulbul:v2';
+    if (v.pace !== undefined && !v2 && (v.pace < 0.5 || v.pace > 2)) ctx.addIssue({ code: 'custom', path: ['pace'], message: 'must be 0.5-2 for bulbul:v3' });
+    for (const field of ['pitch', 'loudness'] as const) {
+      if (v[field] !== undefined && !v2) ctx.addIssue({ code: 'custom', path: [field], message: 'is bulbul:v2 only' });
+    }
+    if (v.temperature !== undefined && v2) ctx.addIssue({ code: 'custom', path: ['temperature'], message: 'is bulbul:v3 only' });
+  });
+
 /** A cascade agent's voice: a cloud voice, or an offline one. */
-export const cascadeVoiceSchema = oneOf('provider', ['elevenlabs', 'openai', 'flite', 'espeak'], [elevenLabsTtsSchema, openAiTtsSchema, ...ttsSchema.options]);
+export const cascadeVoiceSchema = oneOf('provider', ['elevenlabs', 'openai', 'sarvam', 'flite', 'espeak'], [elevenLabsTtsSchema, openAiTtsSchema, sarvamTtsSchema, ...ttsSchema.options]);
 export type CascadeVoiceSpec = z.infer<typeof cascadeVoiceSchema>;
 
 // ---- speech-to-speech ------------------------------------------------------------------------

@@ -75,6 +75,8 @@ export interface HttpAudioRequest {
   apiKey: string;
   /** Reads the provider's JSON error body (bounded before it gets here). */
   parseError: ErrorBodyReader;
+  /** An `audio/wav` answer is PCM in a header the caller strips (Sarvam's linear16), not a refusal. */
+  acceptWav?: boolean;
 }
 
 /**
@@ -123,7 +125,8 @@ export async function* streamHttpAudio(req: HttpAudioRequest): AsyncGenerator<Ui
         });
       }
       const type = res.headers.get('content-type') ?? '';
-      if (/json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i.test(type)) {
+      const refused = req.acceptWav ? /json|text\/|html|mpeg|mp3|ogg|opus|flac|aac/i : /json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i;
+      if (refused.test(type)) {
         throw new ProviderError('bad-response', `${name}: expected raw audio, got ${type}: ${redactSecrets((await readResponseText(res, 200)).trim(), [req.apiKey])}`);
       }
       if (!res.body) throw new ProviderError('bad-response', `${name}: the response has no body`);
