@@ -175,18 +175,19 @@ export function createCascadeVoice(spec: CascadeVoiceSpec, env: DefinitionEnv, o
       return { tts, voice: spec.voice };
     }
     case 'sarvam': {
+      const speaker = spec.speaker ?? (spec.model === 'bulbul:v2' ? 'anushka' : 'shubh');
       const tts = createSarvamTts({
         apiKey: env.required(spec.apiKeyEnv, 'voice.apiKeyEnv'),
         baseUrl: env.url(spec.baseUrlEnv, 'voice.baseUrlEnv', WS_SCHEMES),
         model: spec.model,
-        speakers: [spec.speaker],
+        speakers: [speaker],
         language: spec.language ?? language,
         pace: spec.pace,
         temperature: spec.temperature,
         pitch: spec.pitch,
         loudness: spec.loudness,
       });
-      return { tts, voice: spec.speaker };
+      return { tts, voice: speaker };
     }
     case 'flite':
     case 'espeak': {

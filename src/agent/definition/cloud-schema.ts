@@ -10,6 +10,7 @@ import { ENV_NAME } from '../../config/providers.js';
 import { agentDefinitionSchema, agentName, idleSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './schema.js';
 import { BUILTIN_TOOL_NAMES, isBuiltinTool } from '../tools/builtin-tools.js';
 import { parametersSchema } from '../tools/json-schema.js';
+import { SAARAS_V3_EXTRA_LANGUAGES, SARVAM_LANGUAGES, sarvamLanguage } from '../../providers/sarvam-api.js';
 
 export const envName = z.string().regex(ENV_NAME, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
 
@@ -134,8 +135,8 @@ export const sarvamTtsSchema = z
     provider: z.literal('sarvam'),
     /** bulbul:v3 (default) or bulbul:v2. */
     model: z.enum(['bulbul:v3', 'bulbul:v2']).default('bulbul:v3'),
-    /** A Bulbul speaker: shubh (default), kavya, aditya, ritu, priya, rahul, ... (bulbul:v2: anushka, abhilash, ...). */
-    speaker: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a speaker name like shubh').default('shubh'),
+    /** A Bulbul speaker. Default shubh on bulbul:v3 (kavya, aditya, ritu, priya, rahul, ...), anushka on bulbul:v2. */
+    speaker: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a speaker name like shubh').optional(),
     /** Default: the agent's language (hi-IN, ta-IN, ...; Sarvam speaks 11 Indian languages and en-IN). */
     language: languageTag.optional(),
     /** Speaking rate: bulbul:v3 0.5-2, bulbul:v2 0.3-3. Default 1. */
@@ -315,8 +316,21 @@ export const cascadeDefinitionSchema = z
       .partial()
       .default({}),
   })
-  .superRefine(checkCloud);
+  .superRefine(checkCloud)
+  .superRefine(checkSarvamLanguages);
 export type CascadeDefinition = z.infer<typeof cascadeDefinitionSchema>;
+
+/** Sarvam speaks and hears Indian languages only: the language each Sarvam part would use must be one of them. */
+function checkSarvamLanguages(def: { language: string; stt: StreamingSttSpec; voice: CascadeVoiceSpec }, ctx: z.RefinementCtx): void {
+  const check = (tag: string, supported: readonly string[], path: (string | number)[]) => {
+    if (!sarvamLanguage(tag, supported)) ctx.addIssue({ code: 'custom', path, message: `Sarvam has no language "${tag}" (it takes ${supported.join(', ')})` });
+  };
+  if (def.stt.provider === 'sarvam' && def.stt.language !== 'unknown') {
+    const supported = def.stt.model === 'saaras:v3' ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
+    check(def.stt.language ?? def.language, supported, def.stt.language ? ['stt', 'language'] : ['language']);
+  }
+  if (def.voice.provider === 'sarvam') check(def.voice.language ?? def.language, SARVAM_LANGUAGES, def.voice.language ? ['voice', 'language'] : ['language']);
+}
 
 export const realtimeDefinitionSchema = z
   .strictObject({
