@@ -14,6 +14,7 @@ import { SarvamTextToSpeech } from '../src/providers/tts/sarvam.js';
 import type { SttEvent } from '../src/providers/types.js';
 import { startFakeSarvamStt } from '../test/fakes/sarvam-stt.js';
 import { FakeSarvamTts } from '../test/fakes/sarvam-tts.js';
+import { tone } from '../test/helpers/stt-events.js';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const WRITE_FRAMES = 1500; // 30 s of audio
@@ -26,12 +27,6 @@ function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => r2(s[Math.min(s.length - 1, Math.floor(q * s.length))]!);
   return { p50: at(0.5), p95: at(0.95), n: s.length };
-}
-
-function tone(ms: number, rate: number): Int16Array {
-  const out = new Int16Array((ms * rate) / 1000);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
-  return out;
 }
 
 async function sttRun(rate: number) {

@@ -5,14 +5,11 @@ import assert from 'node:assert/strict';
 import { LiveTranscriber } from '../../src/conversation/live-transcriber.js';
 import { SarvamSpeechToText } from '../../src/providers/stt/sarvam.js';
 import { startFakeSarvamStt } from '../fakes/sarvam-stt.js';
+import { tone as toneAt, writeFrames } from '../helpers/stt-events.js';
 
 const RATE = 8000;
 
-function tone(ms: number): Int16Array {
-  const out = new Int16Array((ms * RATE) / 1000);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE));
-  return out;
-}
+const tone = (ms: number) => toneAt(ms, RATE);
 
 test('each turn carries the language its final transcript was heard in', { timeout: 15_000 }, async () => {
   const fake = await startFakeSarvamStt({ script: [{ transcript: 'வணக்கம்', language: 'ta-IN' }, { transcript: 'order kahan hai', language: 'hi-IN' }], endSilenceMs: 200 });
@@ -29,9 +26,7 @@ test('each turn carries the language its final transcript was heard in', { timeo
     now: () => performance.now(),
   });
   try {
-    const frames = (audio: Int16Array) => {
-      for (let i = 0; i < audio.length; i += RATE / 50) lt.write(audio.subarray(i, i + RATE / 50));
-    };
+    const frames = (audio: Int16Array) => writeFrames(lt, RATE, audio);
     const until = async (n: number) => {
       while (finals.length < n) await new Promise((resolve) => setTimeout(resolve, 10));
     };

@@ -5,9 +5,7 @@
 import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCascadeAgent } from '../../src/agent/kinds/cascade.js';
-import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
 import { createSpeechProviders, type SpeechProviders } from '../../src/agent/assembly/offline-providers.js';
-import { parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import { OpenAICompatibleLanguageModel } from '../../src/providers/llm/openai-compatible.js';
 import { SarvamSpeechToText } from '../../src/providers/stt/sarvam.js';
 import { SarvamTextToSpeech } from '../../src/providers/tts/sarvam.js';
@@ -17,7 +15,7 @@ import { FakeSarvamTts } from '../fakes/sarvam-tts.js';
 import { FakeOpenAIChat, type ReplyScript } from '../fakes/openai-chat.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { startE2eGateway } from '../helpers/e2e-call.js';
-import { concat, silence, synthesize } from '../helpers/speech.js';
+import { callerLine, offlineDesk } from '../helpers/offline-desk.js';
 import { heardToneMs, nextReply } from '../helpers/heard-audio.js';
 
 const MS_PER_WORD = 150;
@@ -25,24 +23,7 @@ const TICK = 20;
 const GREETING = 'नमस्ते, ऑर्डर डेस्क से बोल रहे हैं।';
 const APOLOGY = 'Sorry, I am having trouble on my side.';
 
-const FALLBACK_AGENT = `
-name: offline-desk
-language: en-US
-voice: { provider: flite, voice: kal }
-stt: { provider: pocketsphinx }
-greeting: Hello.
-prompts: { fallback: I can tell you our opening hours., notUnderstood: Sorry?, apology: Sorry., howCanIHelp: Anything else? }
-intents:
-  - { name: opening-hours, examples: [what are your opening hours, where is my order], reply: We are open from nine to five. }
-`;
-
-const clips = new Map<string, Promise<Int16Array>>();
-function say(text: string, rate: number): Promise<Int16Array> {
-  const key = `${rate}:${text}`;
-  if (!clips.has(key)) clips.set(key, synthesize(text, rate, 'rms').then((s) => concat(s, silence(300, rate))));
-  return clips.get(key)!;
-}
-for (const rate of [8000, 16000]) void say('where is my order', rate);
+for (const rate of [8000, 16000]) void callerLine('where is my order', rate);
 
 let speech: SpeechProviders;
 before(() => {
@@ -73,12 +54,7 @@ async function rig(t: TestContext, rate: number, script: ReplyScript, transcript
     voice: 'kavya',
     language: 'hi-IN',
     prompts: { apology: APOLOGY, handover: 'Connecting you.' },
-    fallback: {
-      voices: speech.voices,
-      voice: { provider: 'flite', voice: 'kal' },
-      brain: new IntentBrain(parseAgentDefinition(FALLBACK_AGENT, 'offline-desk.yaml')),
-      stt: speech.stt({ provider: 'pocketsphinx', minConfidence: 0.3 }),
-    },
+    fallback: offlineDesk(speech),
     onFailure: 'fallback',
     turnTaking: { greetingProtectMs: 500 },
   });
@@ -108,7 +84,7 @@ describe('a cascade on Sarvam over real sockets', { concurrency: 2 }, () => {
       const greeting = await nextReply(call, 0);
       assertHeard(call, greeting, GREETING);
 
-      void call.sendAudio(await say('where is my order', rate));
+      void call.sendAudio(await callerLine('where is my order', rate));
       const reply = await nextReply(call, greeting.endMs);
       assertHeard(call, reply, answer.join(''));
       const report = await call.hangup();
@@ -141,7 +117,7 @@ describe('a cascade on Sarvam over real sockets', { concurrency: 2 }, () => {
     const greeting = await nextReply(call, 0);
     r.tts.failNext({ kind: 'rate-limit', retryAfterSec: 1 });
     r.tts.failNext({ kind: 'rate-limit', retryAfterSec: 1 });
-    void call.sendAudio(await say('where is my order', 8000));
+    void call.sendAudio(await callerLine('where is my order', 8000));
     await nextReply(call, greeting.endMs);
     await call.hangup();
     const failures = r.journal.eventsOf(call.callSid, 'provider-failure').map((e) => [e.data.stage, e.data.code, e.data.retrying]);
@@ -160,14 +136,14 @@ describe('a cascade on Sarvam over real sockets', { concurrency: 2 }, () => {
     const greeting = await nextReply(call, 0);
     (await r.stt.nextConnection()).drop();
     const reopened = await r.stt.nextConnection();
-    void call.sendAudio(await say('where is my order', 8000));
+    void call.sendAudio(await callerLine('where is my order', 8000));
     const answer = await nextReply(call, greeting.endMs);
     assertHeard(call, answer, 'आपका ऑर्डर कल पहुँचेगा।');
 
     r.stt.refuseNext(403, { times: 5 });
     reopened.drop();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    void call.sendAudio(await say('where is my order', 8000));
+    void call.sendAudio(await callerLine('where is my order', 8000));
     await nextReply(call, answer.endMs);
     await call.hangup();
 

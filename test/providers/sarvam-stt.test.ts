@@ -5,58 +5,18 @@ import { SarvamSpeechToText, type SarvamSttOptions } from '../../src/providers/s
 import { parseSarvamMessage } from '../../src/providers/stt/sarvam-messages.js';
 import type { SttEvent, SttStreamOptions } from '../../src/providers/types.js';
 import { startFakeSarvamStt, type FakeSarvamStt, type FakeSarvamSttOptions } from '../fakes/sarvam-stt.js';
+import { collector, errOf, tone, writeFrames } from '../helpers/stt-events.js';
 
 const T = { timeout: 15_000 };
 
-function tone(ms: number, rate: number, amplitude = 8000): Int16Array {
-  const out = new Int16Array((ms * rate) / 1000);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * 440 * i) / rate));
-  return out;
-}
-
 const silence = (ms: number, rate: number) => new Int16Array((ms * rate) / 1000);
-
-/** Writes audio in 20 ms frames through one reused frame buffer, as the media path does. */
-function writeFrames(stream: { write(a: Int16Array): void }, rate: number, ...parts: Int16Array[]): void {
-  const size = rate / 50;
-  const frame = new Int16Array(size);
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i += size) {
-      frame.set(part.subarray(i, i + size));
-      stream.write(frame);
-    }
-  }
-}
-
-function collector() {
-  const events: SttEvent[] = [];
-  const waiters: { pred: (e: SttEvent) => boolean; resolve: (e: SttEvent) => void }[] = [];
-  return {
-    events,
-    onEvent(e: SttEvent) {
-      events.push(e);
-      for (const w of [...waiters]) {
-        if (w.pred(e)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(e);
-        }
-      }
-    },
-    waitFor(pred: (e: SttEvent) => boolean): Promise<SttEvent> {
-      const found = events.find(pred);
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
-  };
-}
 
 const isFinal = (e: SttEvent) => e.type === 'transcript' && e.final;
 const isFatal = (e: SttEvent) => e.type === 'error' && e.fatal;
 
 /** The ProviderError a fatal event carries. */
 async function fatalError(c: ReturnType<typeof collector>): Promise<ProviderError> {
-  const e = await c.waitFor(isFatal);
-  assert.ok(e.type === 'error' && e.error instanceof ProviderError, String(e));
-  return e.error;
+  return errOf(await c.waitFor(isFatal));
 }
 
 async function withFake(options: FakeSarvamSttOptions, body: (fake: FakeSarvamStt) => Promise<void>): Promise<void> {

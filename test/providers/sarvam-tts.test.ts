@@ -4,7 +4,7 @@ import { SarvamTextToSpeech, streamRate, type SarvamTtsOptions } from '../../src
 import { ProviderError, isRetryable } from '../../src/providers/errors.js';
 import { resample } from '../../src/audio/resample-buffer.js';
 import { FakeSarvamTts } from '../fakes/sarvam-tts.js';
-import { runTtsConformance, stallNextStream } from './tts-conformance.js';
+import { collect, concat, runTtsConformance, stallNextStream } from './tts-conformance.js';
 
 const fake = await FakeSarvamTts.start();
 after(() => fake.close());
@@ -18,22 +18,6 @@ function tts(options: Partial<SarvamTtsOptions> = {}): SarvamTextToSpeech {
 
 function isCode(code: string) {
   return (e: unknown) => e instanceof ProviderError && e.code === code;
-}
-
-function joined(chunks: readonly Int16Array[]): Int16Array {
-  const all = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
-}
-
-async function collect(stream: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
-  const chunks: Int16Array[] = [];
-  for await (const c of stream) chunks.push(c);
-  return chunks;
 }
 
 runTtsConformance('Sarvam', {
@@ -65,7 +49,7 @@ test('8 and 16 kHz calls get audio at their own rate, untouched; other rates are
     assert.deepEqual(req.body, { text: TEXT, target_language_code: 'hi-IN', speaker: 'shubh', model: 'bulbul:v3', speech_sample_rate: sampleRate, output_audio_codec: 'linear16' });
     assert.ok(req.chunks.some((n) => n % 2 === 1), 'the fake split samples across chunks');
     assert.ok(chunks.length > 3, `${chunks.length} chunks at ${sampleRate}`);
-    assert.deepEqual(joined(chunks), fake.expected(TEXT, sampleRate));
+    assert.deepEqual(concat(chunks), fake.expected(TEXT, sampleRate));
   }
   assert.equal(streamRate(12000), 16000);
   assert.equal(streamRate(48000), 24000);
@@ -127,7 +111,7 @@ test('the first chunk is yielded while the service still holds back the rest', a
   fake.resume();
   const all: Int16Array[] = [first.value];
   for (let r = await iterator.next(); !r.done; r = await iterator.next()) all.push(r.value);
-  assert.deepEqual(joined(all), fake.expected(TEXT, 8000));
+  assert.deepEqual(concat(all), fake.expected(TEXT, 8000));
 });
 
 test('a wrong key is unauthorized (Sarvam answers 403) and the key never appears in the error', async () => {

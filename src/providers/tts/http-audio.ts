@@ -4,6 +4,7 @@ import { ProviderError, abortReason } from '../errors.js';
 import { readResponseText, redactSecrets, refusalError, type ErrorBodyReader } from '../refusal.js';
 import { createResampler, type Resampler } from '../../audio/resampler.js';
 import type { SynthesisOptions, VoiceInfo } from '../types.js';
+import { WavHeaderStripper } from './wav-header.js';
 
 export const MIN_RATE = 8000;
 export const MAX_RATE = 48000;
@@ -58,6 +59,25 @@ export class RateConverter {
     this.#skip -= cut;
     return out.subarray(cut);
   }
+}
+
+/**
+ * A raw PCM16 body at `fromRate` as samples at `toRate`, chunk by chunk. With `wavHeader`, a RIFF header in front
+ * (some services wrap "raw" PCM in one) is dropped and the rate it states is believed.
+ */
+export async function* pcmAtRate(bytes: AsyncIterable<Uint8Array>, fromRate: number, toRate: number, options: { wavHeader?: boolean } = {}): AsyncGenerator<Int16Array> {
+  const header = options.wavHeader ? new WavHeaderStripper() : undefined;
+  const pcm = new Pcm16Decoder();
+  let converter: RateConverter | undefined;
+  for await (const chunk of bytes) {
+    const data = header ? header.push(chunk) : chunk;
+    if (data.length === 0) continue;
+    converter ??= new RateConverter(header?.rate ?? fromRate, toRate);
+    const out = converter.push(pcm.decode(data));
+    if (out.length > 0) yield out;
+  }
+  const tail = converter?.end();
+  if (tail && tail.length > 0) yield tail;
 }
 
 export interface HttpAudioRequest {

@@ -25,8 +25,7 @@
 import { ProviderError } from '../errors.js';
 import { SARVAM_DEFAULT_BASE_URL, SARVAM_KEY_HEADER, SARVAM_LANGUAGES, requireSarvamLanguage, sarvamError, sarvamUrl } from '../sarvam-api.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
-import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, streamHttpAudio } from './http-audio.js';
-import { WavHeaderStripper } from './wav-header.js';
+import { checkRate, collectSamples, pcmAtRate, resolveVoice, streamHttpAudio } from './http-audio.js';
 
 export const SARVAM_DEFAULT_TTS_MODEL = 'bulbul:v3';
 export const SARVAM_DEFAULT_SPEAKER = 'shubh';
@@ -134,18 +133,7 @@ export class SarvamTextToSpeech implements TextToSpeech {
       parseError: sarvamError,
       acceptWav: true,
     });
-    const header = new WavHeaderStripper();
-    const pcm = new Pcm16Decoder();
-    let converter: RateConverter | undefined;
-    for await (const chunk of bytes) {
-      const data = header.push(chunk);
-      if (data.length === 0) continue;
-      converter ??= new RateConverter(header.rate ?? rate, options.sampleRate);
-      const out = converter.push(pcm.decode(data));
-      if (out.length > 0) yield out;
-    }
-    const tail = converter?.end();
-    if (tail && tail.length > 0) yield tail;
+    yield* pcmAtRate(bytes, rate, options.sampleRate, { wavHeader: true });
   }
 
   #check(text: string, options: SynthesisOptions): { speaker: string; language: string } {
