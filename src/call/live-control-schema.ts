@@ -30,7 +30,10 @@ export const liveActionSchema: z.ZodType<LiveAction> = z.discriminatedUnion('kin
   z.object({ kind: z.literal('agent'), agent: agentName }),
 ]);
 
-const nodeId = z.string().max(64).optional();
+/** A fleet node's id (NODE_ID). */
+export const NODE_ID_RULE = /^[A-Za-z0-9._-]{1,64}$/;
+export const nodeIdSchema = z.string().regex(NODE_ID_RULE);
+const nodeId = nodeIdSchema.optional();
 
 export const controlOutcomeSchema: z.ZodType<ControlOutcome> = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted'), nodeId }),

@@ -9,13 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { controlOutcomeSchema, liveActionSchema } from '../call/live-control-schema.js';
+import { controlOutcomeSchema, liveActionSchema, NODE_ID_RULE, nodeIdSchema } from '../call/live-control-schema.js';
 import { CONTROL_TIMEOUT_MS, type ControlBus, type ControlOrigin, type ControlOutcome, type LiveAction, type LocalControlBus } from '../call/live-control.js';
 import { isValidId } from '../exotel/identifiers.js';
 import { tryParseBoundedJson } from '../limits/bounded-json.js';
 
-const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const nodeId = z.string().regex(NODE_ID);
 const callOwnerKey = (callId: string) => `exovoice:call-owner:${callId}`;
 const requestChannel = (node: string) => `exovoice:control:${node}`;
 const replyChannel = (node: string) => `exovoice:control-reply:${node}`;
@@ -27,8 +25,8 @@ const requestSchema = z.object({
   requestId: z.string().min(1).max(64),
   callId: z.string().refine((v) => isValidId('callId', v)),
   action: liveActionSchema,
-  replyTo: nodeId,
-  origin: z.object({ node: nodeId.optional(), ip: z.string().max(64).optional() }).optional(),
+  replyTo: nodeIdSchema,
+  origin: z.object({ node: nodeIdSchema.optional(), ip: z.string().max(64).optional() }).optional(),
 });
 
 const replySchema = z.object({ requestId: z.string().min(1).max(64), outcome: controlOutcomeSchema });
@@ -70,7 +68,7 @@ export class RedisControlBus implements ControlBus {
   private closed = false;
 
   constructor(private readonly o: RedisControlBusOptions) {
-    if (!NODE_ID.test(o.nodeId)) throw new Error(`node id "${o.nodeId}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    if (!NODE_ID_RULE.test(o.nodeId)) throw new Error(`node id "${o.nodeId}" must be 1-64 letters, digits, ".", "_" or "-"`);
     this.timeoutMs = o.timeoutMs ?? CONTROL_TIMEOUT_MS;
     this.faults = o.faults ?? outageLog(o.log);
   }
@@ -107,7 +105,7 @@ export class RedisControlBus implements ControlBus {
       return { status: 'not-found', localOnly: true };
     }
     if (owner === null) return { status: 'not-found' };
-    if (!NODE_ID.test(owner)) {
+    if (!NODE_ID_RULE.test(owner)) {
       this.stats.malformed++;
       return { status: 'not-found' };
     }
