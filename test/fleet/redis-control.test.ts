@@ -167,7 +167,7 @@ describe('messages from other nodes are checked', () => {
 });
 
 describe('Redis gone', () => {
-  it('each node still controls its own calls; for others the 404 says the fleet was not asked', async () => {
+  it('each node still controls its own calls, for others the 404 says the fleet was not asked; control spans the fleet again once Redis is back', async () => {
     const onA = await a.gw.dial({});
     await onA.waitFor('firstBotAudio', { timeoutMs: 15_000 });
     const onB = await callOnB();
@@ -179,5 +179,18 @@ describe('Redis gone', () => {
     const own = await control(a.gw.base, onA.callSid, 'hangup');
     assert.equal(own.status, 202);
     await onA.waitFor('closed', { timeoutMs: 10_000 });
+
+    // Back (empty): once the nodes have reconnected and re-subscribed, A reaches B's call again.
+    await redis.restart();
+    const deadline = Date.now() + 20_000;
+    let res = { status: 0, body: {} as any };
+    while (Date.now() < deadline) {
+      await ownedBy(onB, 'node-b').catch(() => undefined);
+      res = await control(a.gw.base, onB.callSid, 'say', { text: 'We are back.' });
+      if (res.status === 202) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.node, 'node-b');
   });
 });
