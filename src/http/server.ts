@@ -146,7 +146,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   await app.register(sessionsRoutes, { registry, guard });
   const local = new LocalControlBus(registry, parts.nodeId);
   const bus = parts.control ? parts.control(local) : local;
-  await app.register(callControlRoutes, { bus, guard, store: parts.store, nodeId: parts.nodeId });
+  await app.register(callControlRoutes, { bus, guard, metrics, store: parts.store, nodeId: parts.nodeId });
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });

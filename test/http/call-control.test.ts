@@ -175,4 +175,11 @@ describe('refusals', () => {
     assert.equal(bad.body.field, 'id');
     assert.equal((await control(gw.base, 'any-call', 'hangup', undefined, 'wrong-key')).status, 401);
   });
+
+  it('every request is counted by action and outcome', async () => {
+    const text = await (await fetch(`${gw.base}/metrics`)).text();
+    for (const series of ['action="say",outcome="accepted"', 'action="hangup",outcome="not-found"', 'action="hangup",outcome="invalid"', 'action="say",outcome="rejected"']) {
+      assert.match(text, new RegExp(`exovoice_control_requests_total\\{${series}\\} [1-9]`), series);
+    }
+  });
 });

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { CONTROL_TIMEOUT_MS, type ControlBus, type ControlOutcome, type LiveAction } from '../../call/live-control.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { CallStore } from '../../store/call-store.js';
 import { checkId } from '../../exotel/identifiers.js';
-import { CONTROL_KINDS, parseAction } from './call-control-schema.js';
+import { CONTROL_KINDS, parseAction, type ParsedAction } from './call-control-schema.js';
 
 export interface CallControlOptions {
   bus: ControlBus;
   guard: preHandlerHookHandler;
+  metrics: GatewayMetrics;
   /** Lets `:id` be our record id (or a callLogId) as well as the live call id. */
   store?: CallStore;
   /** This node, named as the origin on the call's timeline. */
@@ -21,7 +23,7 @@ const invalid = (reply: FastifyReply, field: string, message: string) => reply.c
  * call live, 503 when the owner did not answer in time, 409 when it refused (400 naming the field for bad input).
  */
 export async function callControlRoutes(app: FastifyInstance, opts: CallControlOptions): Promise<void> {
-  const { bus, guard, store } = opts;
+  const { bus, guard, store, metrics } = opts;
 
   /** The live call's id and what its owner said: `id` as given first, then the ids of the record it names. */
   async function send(id: string, action: LiveAction, ip: string): Promise<{ callId: string; outcome: ControlOutcome }> {
@@ -39,11 +41,15 @@ export async function callControlRoutes(app: FastifyInstance, opts: CallControlO
 
   for (const kind of CONTROL_KINDS) {
     app.post<{ Params: { id: string } }>(`/calls/:id/${kind}`, { preHandler: guard }, async (req, reply) => {
-      const check = checkId('callSid', req.params.id);
-      if (!check.ok) return invalid(reply, 'id', check.message.replace(/^callSid/, 'id'));
-      const parsed = parseAction(kind, req.body);
-      if (!parsed.ok) return invalid(reply, parsed.field, parsed.message);
-      const { callId, outcome } = await send(check.value, parsed.action, req.ip);
+      const id = req.params.id;
+      const check = checkId('callSid', id);
+      const parsed: ParsedAction = check.ok ? parseAction(kind, req.body) : { ok: false, field: 'id', message: check.message.replace(/^callSid/, 'id') };
+      if (!parsed.ok) {
+        metrics.controlRequests.inc({ action: kind, outcome: 'invalid' });
+        return invalid(reply, parsed.field, parsed.message);
+      }
+      const { callId, outcome } = await send(id, parsed.action, req.ip);
+      metrics.controlRequests.inc({ action: kind, outcome: outcome.status });
       switch (outcome.status) {
         case 'accepted':
           return reply.code(202).send({ status: 'accepted', action: kind, callId, node: outcome.nodeId ?? null });
