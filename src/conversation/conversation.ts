@@ -30,6 +30,9 @@ import { TurnTaker, type TurnInput } from './turn-taking.js';
 
 export type { ConversationDeps, ConversationSettings, Failover, LiveSttSettings } from './conversation-settings.js';
 
+/** Operators' lines a call holds at once; more is a mistake (or a loop) on the operator's side. */
+const MAX_QUEUED_LINES = 10;
+
 export class Conversation implements AgentSession {
   readonly #ctx: ConversationContext;
   readonly #clock: Scheduler;
@@ -121,6 +124,7 @@ export class Conversation implements AgentSession {
     const ctx = this.#ctx;
     if (ctx.ended || this.#turns.state === 'ended') return 'the call is ending';
     if (mode === 'queue') {
+      if (this.#queuedLines.length >= MAX_QUEUED_LINES) return `${MAX_QUEUED_LINES} lines are already waiting to be said`;
       this.#queuedLines.push(text);
       this.#sayQueued();
       return undefined;
