@@ -6,6 +6,7 @@ import { createEchoAgent } from '../../src/agent/kinds/echo.js';
 import type { OfflineAgent } from '../../src/agent/kinds/offline.js';
 import type { SimulatedCall } from '../../src/sim/index.js';
 import { nextReply } from '../helpers/heard-audio.js';
+import { concat, silence, synthesize } from '../helpers/speech.js';
 import { API_KEY, control, eventData, recordWhen, speakingAgent, startControlGateway, type ControlGateway } from '../helpers/live-control.js';
 
 const LONG_GREETING = 'Hello and welcome. This greeting is long on purpose. It goes on for a while. It has many sentences. Still more of them. And then it ends.';
@@ -52,6 +53,23 @@ describe('POST /calls/:id/say', () => {
     assert.equal(ev?.mode, 'queue');
     assert.equal((ev?.by as { ip?: string }).ip, '127.0.0.1');
     assert.equal(call.report().violations.length, 0, JSON.stringify(call.report().violations));
+  });
+
+  it('queued while the caller speaks: said after the answer to what they said, not over them', async () => {
+    const speech = concat(await synthesize('hello', 8000, 'rms'), silence(300, 8000));
+    const call = await dial('desk');
+    await nextReply(call, 0);
+    // Sent as the caller's voice stops: their turn is still open (600 ms endpoint) or being answered.
+    await call.sendAudio(speech);
+    const res = await control(gw.base, call.callSid, 'say', { text: 'One more thing.' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const record = await recordWhen(gw.store, call.callSid, (r) => agentTurns(r).some((t) => t.text === 'One more thing.'), 'the queued line');
+    const roles = record.transcript.map((t) => t.role);
+    assert.deepEqual(roles, ['agent', 'caller', 'agent', 'agent'], JSON.stringify(record.transcript));
+    const [, caller, answer, line] = record.transcript;
+    assert.equal(line.text, 'One more thing.');
+    assert.ok(line.startedAt >= caller.endedAt!, 'not over the caller');
+    assert.ok(answer.endedAt !== null && line.startedAt >= answer.endedAt, 'after the answer');
   });
 
   it('interrupt: a clear first, the greeting cut to what was heard, then the line', async () => {
