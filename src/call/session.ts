@@ -6,7 +6,7 @@ import type { InboundMessage } from '../exotel/incoming-messages.js';
 import { runInCall, type CallScope } from '../observability/call-context.js';
 import type { Scheduler } from '../clock/scheduler.js';
 import { createCallMedia, type AgentAttachment, type CallMedia } from './call-control.js';
-import { finishCall } from './call-ending.js';
+import { finishCall, releaseAgent } from './call-ending.js';
 import { planStart } from './call-start.js';
 import { InboundGate } from './inbound-gate.js';
 import type { MediaPacer } from './media-pacer.js';
@@ -314,7 +314,7 @@ export class CallSession implements LiveSession, CallScope {
     const old = this.agentSession;
     const attachment = this.attachment!;
     this.agentSession = undefined;
-    this.callAgent(() => old.onEnd?.('agent-switch'));
+    releaseAgent(old, 'agent-switch', this.log);
     attachment.control.clear();
     attachment.detach();
     this.info = { ...info, agentName: agent.name };

@@ -34,6 +34,10 @@ export interface GatewayParts {
   registry?: SessionRegistry;
   details?: CallDetailsStore;
   journal?: CallJournal;
+  /** This node's id, named in live-control answers and timelines. */
+  nodeId?: string;
+  /** The live-control bus over this node's calls (the fleet's forwards to other nodes); by default node-local. */
+  control?: (local: LocalControlBus) => ControlBus;
   /** Durable call records; enables `/calls`, `POST /call` and status callbacks. */
   store?: CallStore;
   /** Exotel's REST API; by default built from the configuration when it is complete. */
@@ -41,10 +45,6 @@ export interface GatewayParts {
   scheduler?: Scheduler;
   metrics?: GatewayMetrics;
   session?: Partial<SessionOptions>;
-  /** This node's id, named in live-control answers and timelines. */
-  nodeId?: string;
-  /** The live-control bus over this node's calls (the fleet's forwards to other nodes); by default node-local. */
-  control?: (local: LocalControlBus) => ControlBus;
   /** Overrides the HTTP time-outs (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
 }
