@@ -4,7 +4,7 @@
 import { ProviderError } from '../errors.js';
 import { resample } from '../../audio/resample-buffer.js';
 import type { CompiledGrammar, GrammarSpec, RecognitionOptions, RecognitionResult, SpeechToText } from '../types.js';
-import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
+import { WorkerPool, sharedWorkerPool, type SharedPoolOptions } from '../worker-pool.js';
 import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';
 
 export const RECOGNIZER_SAMPLE_RATE = 8000;
@@ -59,7 +59,7 @@ interface DecodeResult {
   speechFrames?: number;
 }
 
-export function pocketsphinxWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
+export function pocketsphinxWorkerPool(options: SharedPoolOptions = {}): WorkerPool {
   return sharedWorkerPool({ name: 'pocketsphinx', script: new URL('./pocketsphinx.worker.mjs', import.meta.url), ...options });
 }
 
