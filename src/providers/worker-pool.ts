@@ -287,6 +287,11 @@ export class WorkerPool {
 
 const sharedPools = new Map<string, WorkerPool>();
 
+/** The process-wide pools created so far. */
+export function sharedWorkerPools(): Iterable<WorkerPool> {
+  return sharedPools.values();
+}
+
 /**
  * The process-wide pool for one engine, created on first use. Later calls get the same pool; asking
  * for a different size or queue bound once it exists is an error rather than silently ignored.
