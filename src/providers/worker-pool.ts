@@ -161,7 +161,11 @@ export class WorkerPool {
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
       if (idle) this.#start(idle, job);
-      else this.#queue.push(job);
+      else {
+        this.#queue.push(job);
+        // A replacement still loading will take a queued job: it must keep the process alive meanwhile.
+        for (const s of this.#slots) if (!s.ready) s.worker.ref();
+      }
     });
   }
 
@@ -255,7 +259,8 @@ export class WorkerPool {
     this.#slots.splice(this.#slots.indexOf(slot), 1);
     this.#recycled[reason]++;
     void slot.worker.terminate();
-    this.#spawn().worker.unref();
+    const fresh = this.#spawn();
+    if (this.#queue.length === 0) fresh.worker.unref();
   }
 
   #onDeath(slot: Slot, message: string): void {
