@@ -3,10 +3,18 @@
  * on) under N concurrent conversational calls for a long time. Each caller is the simulator with real speech: it
  * waits for the greeting, asks the offline agent questions (often while it is still answering: barge-in), and
  * hangs up at a random time; every ended call is replaced by a new one until the time is up. Every 10 s the
- * server's RSS, heap used and event-loop delay p99 (its own /metrics; prom-client resets the delay histogram on
- * each scrape, so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are
- * sampled. Prints JSON: the samples and a summary (RSS slope after warm-up by least squares, fds at baseline /
- * peak / after the calls ended, event-loop delay p99 max, calls completed, errors).
+ * server's memory, event-loop delay p99 (its own /metrics; prom-client resets the delay histogram on each scrape,
+ * so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are sampled. Memory is
+ * broken down so growth can be placed: RSS split by the kernel into anonymous / file / shared (/proc/<pid>/status),
+ * the main thread's heap, external memory and ArrayBuffers, and each worker pool's WebAssembly memory and worker
+ * heaps (exovoice_worker_* metrics). Prints JSON: the samples and a summary (RSS slope after warm-up by least
+ * squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
+ * calls ended, event-loop delay p99 max, calls completed, errors).
+ *
+ * Warm-up is the first --warmup-minutes (default 2) of the calls: callers arrive over the first 10 s and a call
+ * lasts 8-60 s, so by then every caller slot has ended and replaced at least one call, every engine worker has
+ * started, and the count of live calls is steady. It is a fixed time, not chosen from the data; growth that lasts
+ * longer than that is in the slope, and the last-half slope says whether it is levelling off.
  *
  *   npm run bench:soak -- --minutes 10 --calls 200 [--warmup-minutes 2] [--agent front-desk] [--seed 1]
  */
