@@ -61,7 +61,7 @@ interface DecodeResult {
 
 /**
  * A decoder loads into 32 MiB of WebAssembly memory, which Emscripten grows by 20% at a time and never gives back.
- * One grammar and short phrases keep it at 32 MiB for thousands of jobs (bench/rss-engines.ts), but under the soak's
+ * One grammar and short phrases kept it at 32 MiB over 400 jobs (bench/rss-engines.ts), but under the soak's
  * mix of grammars and utterance lengths it grew a step every few minutes; a decoder that has grown twice (to 46 MiB)
  * is replaced once idle, which bounds each decoder's memory without losing a recognition.
  */
