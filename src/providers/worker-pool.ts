@@ -7,7 +7,7 @@
 // on a phone call. Aborting a queued job removes it; aborting a running job rejects at once and
 // discards the worker's result when it arrives (the WASM call cannot be interrupted).
 //
-// A WebAssembly.Memory only ever grows, and an engine's allocator fragments over thousands of jobs, so a
+// A WebAssembly.Memory only ever grows, and what an engine allocates in it can creep over thousands of jobs, so a
 // worker can be recycled (`recycle`): once idle after its Nth job or above a memory bound it is
 // terminated and a fresh one started. A worker is idle only between jobs, so no job is lost; the fresh
 // worker takes jobs once its engine has loaded (it says so with a `ready` message), and only one worker
@@ -299,7 +299,7 @@ export function sharedWorkerPools(): Iterable<WorkerPool> {
 
 /**
  * The process-wide pool for one engine, created on first use. Later calls get the same pool; asking
- * for a different size or queue bound once it exists is an error rather than silently ignored.
+ * for a different size, queue bound or recycle policy once it exists is an error rather than silently ignored.
  */
 export function sharedWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const existing = sharedPools.get(options.name);
