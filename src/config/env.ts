@@ -161,12 +161,7 @@ export class ConfigError extends Error {
 
 /** Validates the environment; throws a ConfigError whose message is one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(schema, env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const publicBaseUrl = (e.WEBHOOK_BASE_URL ?? e.RENDER_EXTERNAL_URL)?.replace(/\/+$/, '');
   if (nodeEnv === 'production' && publicBaseUrl && !/^(https|wss):/i.test(publicBaseUrl)) {
@@ -212,6 +207,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callerId: e.EXOTEL_CALLER_ID,
     },
   };
+}
+
+/** What a client of a running server (`exovoice call`) reads from the environment, by the server's own rules. */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'port' | 'apiKey'> {
+  const e = parseOrThrow(schema.pick({ PORT: true, API_KEY: true }), env);
+  return { port: e.PORT, apiKey: e.API_KEY };
+}
+
+function parseOrThrow<T extends z.ZodType>(s: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = s.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 /** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */

@@ -10,6 +10,8 @@ import { LocalControlBus, type ControlBus } from '../call/live-control.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
+import { registerWorkerPoolMetrics } from '../providers/worker-pool-metrics.js';
+import { sharedWorkerPools } from '../providers/worker-pool.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
@@ -139,6 +141,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
 
   const store = parts.store;
   if (store) registerStoreMetrics(metrics.registry, store);
+  registerWorkerPoolMetrics(metrics.registry, sharedWorkerPools);
   await app.register(healthRoutes, { metrics, isDraining, ...(store ? { storeHealth: () => store.health() } : {}) });
   await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
