@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startFleet, type Fleet } from '../../src/fleet/fleet.js';
+import { openRedis } from '../../src/fleet/redis-connection.js';
+import { RedisHealth } from '../../src/fleet/redis-health.js';
+import { RedisSessionRegistry } from '../../src/fleet/redis-session-registry.js';
+import type { CallStore } from '../../src/store/call-store.js';
+import { openSqliteCallStore } from '../../src/store/sqlite-call-store.js';
+import { eventually } from '../helpers/eventually.js';
+import { StubSession } from '../helpers/live-session-stub.js';
+import { startTestRedis } from '../helpers/redis-server.js';
+
+const H = 400;
+const silent = pino({ level: 'silent' });
+
+function fleetNode(redisUrl: string, nodeId: string, store: CallStore): Promise<Fleet> {
+  return startFleet({ config: { redisUrl, nodeId, heartbeatMs: H, exotel: { callsPerMinute: 60 } }, logger: silent, store });
+}
+
+function liveCall(store: CallStore, callSid: string, direction: 'inbound' | 'outbound' = 'inbound'): Promise<string> {
+  return store.create({ direction, callSid, status: 'in-progress' });
+}
+
+// Two sweeping nodes (A and C, one store: the shared database of a fleet) watch B die and S stay slow but alive.
+test('a dead node\'s calls are closed once (node-lost), by one node, and a slow but heartbeating node keeps its calls', async (t) => {
+  const server = await startTestRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'exovoice-sweeper-'));
+  const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
+  const a = await fleetNode(server.url, 'node-a', store);
+  const c = await fleetNode(server.url, 'node-c', store);
+  const b = await fleetNode(server.url, 'node-b', store);
+  // S heartbeats by hand, 1.3 periods apart: late every time, but within its TTL (1.5 periods).
+  const sRedis = openRedis(server.url, 'node-s');
+  await sRedis.connect();
+  const s = new RedisSessionRegistry({ redis: sRedis, nodeId: 'node-s', heartbeatMs: H, health: new RedisHealth('node-s', silent) });
+  let slow = true;
+  const slowBeats = (async () => {
+    while (slow) {
+      await s.heartbeat();
+      await new Promise((r) => setTimeout(r, H * 1.3));
+    }
+  })();
+  t.after(async () => {
+    slow = false;
+    await slowBeats;
+    await Promise.all([a.close(), b.close(), c.close()]);
+    sRedis.disconnect();
+    await store.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bInbound = await liveCall(store, 'sid-b1');
+  const bOutbound = await liveCall(store, 'sid-b2', 'outbound');
+  const sInbound = await liveCall(store, 'sid-s1');
+  b.registry.add(new StubSession('sid-b1'));
+  b.registry.add(new StubSession('sid-b2'));
+  s.add(new StubSession('sid-s1'));
+  await eventually(() => a.registry.list(), (l) => l.length === 3, 10_000, 'A to list the calls of B and S');
+  assert.equal([a, c].filter((n) => n.leases.nodeSweeper.held).length, 1, 'one node holds the sweeper lease');
+
+  // B dies holding its calls: no goodbye, its heartbeat just stops.
+  const diedAt = Date.now();
+  b.redis.disconnect();
+  const closed = await eventually(() => store.get(bInbound), (r) => r?.endedAt != null, 20_000, 'B\'s inbound call to be closed');
+  const detectedMs = Date.now() - diedAt;
+  assert.equal(closed!.endReason, 'node-lost');
+  assert.equal(closed!.status, 'completed');
+  const lostEvents = closed!.events.filter((e) => e.type === 'node-lost');
+  assert.equal(lostEvents.length, 1);
+  assert.equal(lostEvents[0]!.data.nodeId, 'node-b');
+  const outbound = await eventually(() => store.get(bOutbound), (r) => r?.endedAt != null, 10_000, 'B\'s outbound call to be closed');
+  assert.equal(outbound!.endReason, 'node-lost');
+  assert.equal(outbound!.status, 'in-progress', 'an outbound call\'s status stays Exotel\'s to settle');
+  assert.deepEqual((await a.registry.list()).map((x) => x.nodeId), ['node-s'], 'B\'s calls left the list');
+  console.log(JSON.stringify({ heartbeatMs: H, deadNodeDetectedMs: detectedMs }));
+
+  // Both sweepers keep running for several more periods: still one node-lost event per call, and S's call lives.
+  await new Promise((r) => setTimeout(r, H * 6));
+  for (const id of [bInbound, bOutbound]) {
+    assert.equal((await store.get(id))!.events.filter((e) => e.type === 'node-lost').length, 1, `closed once: ${id}`);
+  }
+  const sRecord = await store.get(sInbound);
+  assert.equal(sRecord!.endedAt, null, 'nothing is marked lost while its node heartbeats');
+  assert.deepEqual((await c.registry.list()).map((x) => x.callId), ['sid-s1']);
+});
