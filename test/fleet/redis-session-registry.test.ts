@@ -10,7 +10,7 @@ import { eventually } from '../helpers/eventually.js';
 import { StubSession } from '../helpers/live-session-stub.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 
-const HEARTBEAT_MS = 200;
+const HEARTBEAT_MS = 500;
 const silent = pino({ level: 'silent' });
 
 async function node(url: string, nodeId: string) {

@@ -7,7 +7,7 @@ import { startFleetGateway } from '../helpers/fleet-gateway.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
 
-const H = 300;
+const H = 500;
 
 async function sessions(base: string): Promise<SessionSnapshot[]> {
   const res = await fetch(`${base}/voicebot/sessions`);
