@@ -90,40 +90,50 @@ export class DeadNodeSweeper {
 
   private async closeClaimed(lostNode: string, entries: unknown, reason: string): Promise<number> {
     const { redis, log } = this.o;
-    const callIds = pairs(entries).filter((id) => isValidId('callId', id));
-    if (callIds.length === 0) return 0;
+    const calls = pairs(entries).filter(([id]) => isValidId('callId', id));
+    if (calls.length === 0) return 0;
     const owners = redis.multi();
-    for (const callId of callIds) owners.eval(DELETE_IF_OWNER, 1, redisKeys.callOwner(callId), lostNode);
+    for (const [callId] of calls) owners.eval(DELETE_IF_OWNER, 1, redisKeys.callOwner(callId), lostNode);
     await owners.exec().catch(() => {}); // the owner keys expire on their own
     let closed = 0;
-    for (const callId of callIds) if (await this.closeRecord(callId, lostNode, reason)) closed++;
+    const retry: string[] = [];
+    for (const [callId, snapshot] of calls) {
+      const outcome = await this.closeRecord(callId, lostNode, reason);
+      if (outcome === 'closed') closed++;
+      if (outcome === 'failed') retry.push(callId, snapshot);
+    }
     await this.o.store?.flush().catch((err: unknown) => log.warn({ err }, 'could not flush the lost calls\' records'));
-    log.warn({ lostNode, calls: callIds.length, closed }, 'closed the calls of a node that stopped heartbeating');
+    // The store could not be read (a database outage): hand those calls back, so a later sweep closes them.
+    if (retry.length > 0) await redis.multi().hset(redisKeys.nodeCalls(lostNode), ...retry).sadd(redisKeys.nodes, lostNode).exec().catch(() => {});
+    log.warn({ lostNode, calls: calls.length, closed, retrying: retry.length / 2 }, 'closed the calls of a node that stopped heartbeating');
     return closed;
   }
 
-  private async closeRecord(callId: string, lostNode: string, reason: string): Promise<boolean> {
+  private async closeRecord(callId: string, lostNode: string, reason: string): Promise<'closed' | 'skipped' | 'failed'> {
     const { store, log } = this.o;
-    if (!store) return false;
+    if (!store) return 'skipped';
     try {
       const record = await store.get(callId);
-      if (!record || record.endedAt !== null) return false;
+      if (!record || record.endedAt !== null) return 'skipped';
       const now = (this.o.now ?? Date.now)();
       store.appendEvent(record.id, { type: 'node-lost', at: now, data: { nodeId: lostNode, reason } });
       // An outbound call's status is Exotel's to settle (status callback or refresher); an inbound one is over.
       store.update(record.id, { endedAt: now, endReason: 'node-lost', ...(record.direction === 'inbound' ? { status: 'completed' as const } : {}) });
-      return true;
+      return 'closed';
     } catch (err) {
       log.error({ err, callId, lostNode }, 'could not close the record of a call whose node was lost');
-      return false;
+      return 'failed';
     }
   }
 }
 
-/** HGETALL's answer through EVAL is a flat [field, value, ...] list; the fields are the call ids. */
-function pairs(entries: unknown): string[] {
+/** HGETALL's answer through EVAL is a flat [field, value, ...] list: call ids and their snapshots. */
+function pairs(entries: unknown): Array<[string, string]> {
   if (!Array.isArray(entries)) return [];
-  const ids: string[] = [];
-  for (let i = 0; i + 1 < entries.length; i += 2) if (typeof entries[i] === 'string') ids.push(entries[i] as string);
-  return ids;
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < entries.length; i += 2) {
+    const [id, snapshot] = [entries[i], entries[i + 1]];
+    if (typeof id === 'string' && typeof snapshot === 'string') out.push([id, snapshot]);
+  }
+  return out;
 }

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startFleet, type Fleet } from '../../src/fleet/fleet.js';
 import { openRedis } from '../../src/fleet/redis-connection.js';
 import { RedisHealth } from '../../src/fleet/redis-health.js';
+import { redisKeys } from '../../src/fleet/redis-keys.js';
 import { RedisSessionRegistry } from '../../src/fleet/redis-session-registry.js';
 import type { CallStore } from '../../src/store/call-store.js';
 import { openSqliteCallStore } from '../../src/store/sqlite-call-store.js';
@@ -88,4 +90,41 @@ test('a dead node\'s calls are closed once (node-lost), by one node, and a slow 
   const sRecord = await store.get(sInbound);
   assert.equal(sRecord!.endedAt, null, 'nothing is marked lost while its node heartbeats');
   assert.deepEqual((await c.registry.list()).map((x) => x.callId), ['sid-s1']);
+});
+
+test('calls of a dead node whose records cannot be read (the database down) are handed back and closed by a later sweep', async (t) => {
+  const server = await startTestRedis();
+  const dirs = [mkdtempSync(join(tmpdir(), 'exovoice-sweeper-')), mkdtempSync(join(tmpdir(), 'exovoice-sweeper-'))];
+  const store = openSqliteCallStore({ dataDir: dirs[0]!, flushIntervalMs: 20 });
+  // A sees a database that refuses every read (a closed store throws on each call).
+  const broken = openSqliteCallStore({ dataDir: dirs[1]!, flushIntervalMs: 20 });
+  await broken.close();
+  const a = await fleetNode(server.url, 'node-a', broken);
+  const b = await fleetNode(server.url, 'node-b', store);
+  const raw = new Redis(server.url);
+  let c: Fleet | undefined;
+  t.after(async () => {
+    await Promise.all([a.close(), b.close(), c?.close()]);
+    raw.disconnect();
+    await store.close();
+    await server.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const id = await liveCall(store, 'sid-b1');
+  b.registry.add(new StubSession('sid-b1'));
+  await eventually(() => a.registry.list(), (l) => l.length === 1, 10_000, 'A to list B\'s call');
+  b.redis.disconnect();
+
+  // A claims B, cannot read the record, and puts B's call back for the next sweep.
+  await eventually(() => raw.get(redisKeys.node('node-b')), (beat) => beat === null, 10_000, 'B\'s heartbeat to expire');
+  await new Promise((r) => setTimeout(r, H * 2));
+  assert.ok(await raw.sismember(redisKeys.nodes, 'node-b'), 'B is still to be swept');
+  assert.ok(await raw.hexists(redisKeys.nodeCalls('node-b'), 'sid-b1'));
+
+  // A node that can read the database takes over the sweeping: the call is closed.
+  c = await fleetNode(server.url, 'node-c', store);
+  await a.close();
+  const closed = await eventually(() => store.get(id), (r) => r?.endedAt != null, 20_000, 'the call to be closed');
+  assert.equal(closed!.endReason, 'node-lost');
+  assert.equal(await raw.sismember(redisKeys.nodes, 'node-b'), 0);
 });

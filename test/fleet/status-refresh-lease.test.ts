@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { StatusRefresher } from '../../src/call/status-refresher.js';
 import { ExotelRestClient } from '../../src/exotel/rest-client.js';
-import { startFleet } from '../../src/fleet/fleet.js';
+import { startFleet, type Fleet } from '../../src/fleet/fleet.js';
 import { openSqliteCallStore } from '../../src/store/sqlite-call-store.js';
 import { FakeExotelRest } from '../fakes/exotel-rest.js';
 import { eventually } from '../helpers/eventually.js';
@@ -25,7 +25,7 @@ test('status refreshing runs on the lease holder only: a stale call is asked abo
   const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
   const rest = new ExotelRestClient({ apiKey: 'k', apiToken: 'tok-123456', accountSid: 'acct1', subdomain: 'x', baseUrl: exotel.baseUrl });
   const later = () => Date.now() + 10 * 60_000;
-  const nodes = [];
+  const nodes: Array<{ fleet: Fleet; refresher: StatusRefresher }> = [];
   for (const nodeId of ['node-a', 'node-b']) {
     const fleet = await startFleet({ config: { redisUrl: redis.url, nodeId, heartbeatMs: H, exotel: { callsPerMinute: 60 } }, logger: silent, store });
     const refresher = new StatusRefresher({ store, rest, log: silent, now: later, isLeader: () => fleet.holdsStatusRefresh() });
