@@ -59,4 +59,15 @@ test('webhook on node A, media WebSocket on node B: B has the details, and A lis
   ws.stop();
   await ws.closed;
   await eventually(() => sessions(a.base), (l) => l.length === 0, 10_000, 'the ended call to leave A\'s list');
+
+  // Redis gone: the same split still takes the call; B starts it without the details (default agent), never fails it.
+  await server.stop();
+  assert.equal((await fetch(`${a.base}/voicebot/connect?CallSid=call-2&CallFrom=09876543210&agent=alt`)).status, 200);
+  const ws2 = await ExotelSocket.open(`${b.wsBase}/voicebot/ws?call_id=call-2`);
+  const second = agentsB[0]!.nextCall();
+  ws2.start({ callSid: 'call-2' });
+  await second;
+  assert.deepEqual((await sessions(b.base)).map((s) => [s.callId, s.agent, s.state]), [['call-2', 'scripted', 'streaming']]);
+  ws2.stop();
+  await ws2.closed;
 });
