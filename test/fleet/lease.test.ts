@@ -1,21 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import { Lease } from '../../src/fleet/lease.js';
-import { openRedis } from '../../src/fleet/redis-connection.js';
-import { RedisHealth } from '../../src/fleet/redis-health.js';
-import { startTestRedis } from '../helpers/redis-server.js';
+import { redisNode, startTestRedis } from '../helpers/redis-server.js';
 
 const TTL = 1000;
-const silent = pino({ level: 'silent' });
 
 test('a lease is held by at most one node at any moment, and passes on when its holder dies or lets go', async (t) => {
   const server = await startTestRedis();
   const nodes = await Promise.all(
     ['node-a', 'node-b'].map(async (id) => {
-      const redis = openRedis(server.url, id);
-      await redis.connect();
-      const lease = new Lease(redis, 'status-refresh', id, TTL, new RedisHealth(id, silent));
+      const { redis, health } = await redisNode(server.url, id);
+      const lease = new Lease(redis, 'status-refresh', id, TTL, health);
       let renewing = true;
       const loop = (async () => {
         while (renewing) {
@@ -63,10 +58,9 @@ test('a lease is held by at most one node at any moment, and passes on when its 
   assert.equal(other.lease.held, true, 'the survivor holds the lease');
 
   // Letting go hands it over at once: a fresh contender gets it on its first try.
-  const redis = openRedis(server.url, 'node-c');
-  await redis.connect();
+  const { redis, health } = await redisNode(server.url, 'node-c');
   t.after(() => redis.disconnect());
-  const third = new Lease(redis, 'status-refresh', 'node-c', TTL, new RedisHealth('node-c', silent));
+  const third = new Lease(redis, 'status-refresh', 'node-c', TTL, health);
   assert.equal(await third.renew(), false, 'held by the survivor');
   await other.stop();
   await other.lease.release();

@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import type { CallDetails } from '../../src/call/call-details.js';
 import { RedisCallDetailsStore } from '../../src/fleet/redis-call-details.js';
-import { openRedis } from '../../src/fleet/redis-connection.js';
-import { RedisHealth } from '../../src/fleet/redis-health.js';
 import { redisKeys } from '../../src/fleet/redis-keys.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestRedis } from '../helpers/redis-server.js';
-
-const silent = pino({ level: 'silent' });
+import { redisNode, startTestRedis } from '../helpers/redis-server.js';
 
 function details(callId: string): CallDetails {
   return { callId, from: '09876543210', to: '08047491899', direction: 'incoming', customField: 'crm-1', agent: 'echo', params: { CallSid: callId }, receivedAt: Date.now() };
@@ -20,10 +15,8 @@ test('call details written on one node are read on another; bad entries and an u
   const server = await startTestRedis();
   const nodes = await Promise.all(
     ['node-a', 'node-b'].map(async (id) => {
-      const redis = openRedis(server.url, id);
-      await redis.connect();
-      const health = new RedisHealth(id, silent);
-      return { redis, health, store: new RedisCallDetailsStore(redis, health) };
+      const node = await redisNode(server.url, id);
+      return { ...node, store: new RedisCallDetailsStore(node.redis, node.health) };
     }),
   );
   const raw = new Redis(server.url);

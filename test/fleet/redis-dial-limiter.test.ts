@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
-import { openRedis } from '../../src/fleet/redis-connection.js';
 import { RedisDialLimiter } from '../../src/fleet/redis-dial-limiter.js';
-import { RedisHealth } from '../../src/fleet/redis-health.js';
-import { startTestRedis } from '../helpers/redis-server.js';
-
-const silent = pino({ level: 'silent' });
+import { redisNode, startTestRedis } from '../helpers/redis-server.js';
 
 test('the dial limit is the fleet\'s: two nodes share one window; without Redis each node falls back to its own', async (t) => {
   const server = await startTestRedis();
   const nodes = await Promise.all(
     ['node-a', 'node-b'].map(async (id) => {
-      const redis = openRedis(server.url, id);
-      await redis.connect();
-      const health = new RedisHealth(id, silent);
-      return { redis, health, limiter: new RedisDialLimiter(redis, 3, health, 60_000) };
+      const node = await redisNode(server.url, id);
+      return { ...node, limiter: new RedisDialLimiter(node.redis, 3, node.health, 60_000) };
     }),
   );
   t.after(async () => {

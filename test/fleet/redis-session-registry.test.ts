@@ -1,22 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import pino from 'pino';
-import { RedisHealth } from '../../src/fleet/redis-health.js';
-import { openRedis } from '../../src/fleet/redis-connection.js';
 import { redisKeys } from '../../src/fleet/redis-keys.js';
 import { RedisSessionRegistry } from '../../src/fleet/redis-session-registry.js';
 import { eventually } from '../helpers/eventually.js';
 import { StubSession } from '../helpers/live-session-stub.js';
-import { startTestRedis } from '../helpers/redis-server.js';
+import { redisNode, startTestRedis } from '../helpers/redis-server.js';
 
 const HEARTBEAT_MS = 500;
-const silent = pino({ level: 'silent' });
 
 async function node(url: string, nodeId: string) {
-  const redis = openRedis(url, nodeId);
-  await redis.connect();
-  const health = new RedisHealth(nodeId, silent);
+  const { redis, health } = await redisNode(url, nodeId);
   const registry = new RedisSessionRegistry({ redis, nodeId, heartbeatMs: HEARTBEAT_MS, health });
   registry.start();
   return { redis, health, registry };
