@@ -54,11 +54,14 @@ export class DeadNodeSweeper {
     return this.running;
   }
 
-  /** Closes the calls a previous run of this node left in Redis (it died holding them). */
-  async closePreviousRun(): Promise<number> {
+  /**
+   * Closes the calls a previous run of this node left in Redis (it died holding them). `isLive` spares the calls this
+   * run already took (Redis was down at start-up and they were written before the first heartbeat landed).
+   */
+  async closePreviousRun(isLive: (callId: string) => boolean): Promise<number> {
     const { redis, nodeId } = this.o;
-    const entries = (await redis.eval(CLAIM_PREVIOUS_RUN, 1, redisKeys.nodeCalls(nodeId))) as unknown;
-    return this.closeClaimed(nodeId, entries, 'a previous run of this node stopped while the call was live');
+    const entries = pairs(await redis.eval(CLAIM_PREVIOUS_RUN, 1, redisKeys.nodeCalls(nodeId)));
+    return this.closeClaimed(nodeId, entries.filter(([id]) => !isLive(id)).flat(), 'a previous run of this node stopped while the call was live');
   }
 
   async stop(): Promise<void> {

@@ -63,16 +63,22 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (!(await connectRedis(redis))) health.fail('connect', new Error(`cannot reach ${maskUrl(url)}`));
 
   const ttl = heartbeatTtlMs(heartbeatMs);
+  let duplicateLoggedAt = -Infinity;
   const leases = { statusRefresh: new Lease(redis, 'status-refresh', nodeId, ttl, health), nodeSweeper: new Lease(redis, 'node-sweeper', nodeId, ttl, health) };
   const sweeper = new DeadNodeSweeper({ redis, nodeId, store, lease: leases.nodeSweeper, health, log });
-  const registry = new RedisSessionRegistry({
+  const registry: RedisSessionRegistry = new RedisSessionRegistry({
     redis,
     nodeId,
     heartbeatMs,
     health,
     beforeFirstBeat: async () => {
-      const closed = await sweeper.closePreviousRun();
+      const closed = await sweeper.closePreviousRun((callId) => registry.get(callId) !== undefined);
       if (closed > 0) log.warn({ calls: closed }, 'closed call records a previous run of this node left open');
+    },
+    onDuplicateNode: (other) => {
+      if (Date.now() - duplicateLoggedAt < 60_000) return;
+      duplicateLoggedAt = Date.now();
+      log.error({ otherStartedAt: new Date(other.startedAt).toISOString() }, 'another process heartbeats under this NODE_ID: give every node its own');
     },
   });
   const details = new RedisCallDetailsStore(redis, health);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { MemorySessionRegistry, type LiveSession, type SessionRegistry, type SessionSnapshot } from '../call/session-registry.js';
 import { NODE_ID_PATTERN } from '../config/env.js';
-import { parseHeartbeat, parseSnapshot } from './fleet-payloads.js';
+import { parseHeartbeat, parseSnapshot, type Heartbeat } from './fleet-payloads.js';
 import type { RedisHealth } from './redis-health.js';
 import { redisKeys } from './redis-keys.js';
 
@@ -12,6 +12,8 @@ export interface RedisSessionRegistryOptions {
   health: RedisHealth;
   /** Runs once, before the first heartbeat that lands (the sweeper closes a previous run's calls under this id). */
   beforeFirstBeat?: () => Promise<void>;
+  /** Another process heartbeats under this node id (two nodes given one NODE_ID would undo each other's calls). */
+  onDuplicateNode?: (other: Heartbeat) => void;
   now?: () => number;
 }
 
@@ -27,9 +29,10 @@ export const DELETE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then re
  * One heartbeat, atomic and in one command (one script instead of a command per call: a tenth of the node's CPU at
  * 500 calls). KEYS: the node's key, the node set, the node's calls hash, then each call's owner key; ARGV: nodeId,
  * TTL, the heartbeat JSON, then callId and snapshot JSON per call, in the owner keys' order. The hash is rewritten
- * whole, so it never keeps an ended call.
+ * whole, so it never keeps an ended call. Returns the heartbeat it replaced.
  */
 const HEARTBEAT = `
+local previous = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
@@ -38,7 +41,7 @@ for i = 4, #KEYS do
   redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 1])
   redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
 end
-return 1
+return previous
 `;
 
 /**
@@ -53,6 +56,8 @@ export class RedisSessionRegistry implements SessionRegistry {
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   private firstBeatDone = false;
+  /** A heartbeat of this run has landed. */
+  private beaten = false;
 
   constructor(private readonly o: RedisSessionRegistryOptions) {
     this.now = o.now ?? Date.now;
@@ -164,7 +169,10 @@ export class RedisSessionRegistry implements SessionRegistry {
         keys.push(redisKeys.callOwner(s.callId));
         args.push(s.callId, JSON.stringify(this.snapshotOf(s, now)));
       }
-      await redis.eval(HEARTBEAT, keys.length, ...keys, ...args);
+      const previous = parseHeartbeat((await redis.eval(HEARTBEAT, keys.length, ...keys, ...args)) as string | null);
+      // Before this run's first beat the key may be a previous run's; after it, it can only be ours.
+      if (this.beaten && previous && previous.startedAt !== this.startedAt) this.o.onDuplicateNode?.(previous);
+      this.beaten = true;
       health.ok();
     } catch (err) {
       health.fail('heartbeat', err);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import { DeadNodeSweeper } from '../../src/fleet/dead-node-sweeper.js';
 import { startFleet, type Fleet } from '../../src/fleet/fleet.js';
+import { Lease } from '../../src/fleet/lease.js';
 import { redisKeys } from '../../src/fleet/redis-keys.js';
 import { RedisSessionRegistry } from '../../src/fleet/redis-session-registry.js';
 import type { CallStore } from '../../src/store/call-store.js';
@@ -124,4 +126,29 @@ test('calls of a dead node whose records cannot be read (the database down) are 
   const closed = await eventually(() => store.get(id), (r) => r?.endedAt != null, 20_000, 'the call to be closed');
   assert.equal(closed!.endReason, 'node-lost');
   assert.equal(await raw.sismember(redisKeys.nodes, 'node-b'), 0);
+});
+
+test('a node restarted under the same NODE_ID closes the calls its previous run left, and spares the ones it already took', async (t) => {
+  const server = await startTestRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'exovoice-sweeper-'));
+  const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
+  const node = await redisNode(server.url, 'node-r');
+  t.after(async () => {
+    node.redis.disconnect();
+    await store.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const left = await liveCall(store, 'sid-left');
+  const taken = await liveCall(store, 'sid-taken');
+  const snapshot = (callId: string) => JSON.stringify({ ...new StubSession(callId).snapshot(Date.now()), nodeId: 'node-r' });
+  await node.redis.hset(redisKeys.nodeCalls('node-r'), 'sid-left', snapshot('sid-left'), 'sid-taken', snapshot('sid-taken'));
+
+  const lease = new Lease(node.redis, 'node-sweeper', 'node-r', H, node.health);
+  const sweeper = new DeadNodeSweeper({ redis: node.redis, nodeId: 'node-r', store, lease, health: node.health, log: silent });
+  assert.equal(await sweeper.closePreviousRun((callId) => callId === 'sid-taken'), 1);
+  const closed = await store.get(left);
+  assert.equal(closed!.endReason, 'node-lost');
+  assert.match(String(closed!.events.find((e) => e.type === 'node-lost')?.data.reason), /previous run/);
+  assert.equal((await store.get(taken))!.endedAt, null);
 });

@@ -55,3 +55,25 @@ test('every node lists every live node\'s calls with its node id; ended calls an
   b.redis.disconnect();
   assert.deepEqual(await listed(a.registry, 1, 'the dead node\'s call to leave'), ['call-on-a@node-a']);
 });
+
+test('two processes given one NODE_ID are told so', async (t) => {
+  const server = await startTestRedis();
+  const one = await redisNode(server.url, 'web-1');
+  const two = await redisNode(server.url, 'web-1');
+  const told: number[] = [];
+  const registry = (n: typeof one, startedAt: number) =>
+    new RedisSessionRegistry({ redis: n.redis, nodeId: 'web-1', heartbeatMs: HEARTBEAT_MS, health: n.health, now: () => startedAt, onDuplicateNode: (other) => told.push(other.startedAt) });
+  t.after(async () => {
+    one.redis.disconnect();
+    two.redis.disconnect();
+    await server.stop();
+  });
+  const first = registry(one, 1000);
+  const second = registry(two, 2000);
+  await first.heartbeat();
+  await first.heartbeat();
+  assert.deepEqual(told, [], 'its own previous beat is no duplicate');
+  await second.heartbeat(); // the first beat of a run may replace a previous run's
+  await first.heartbeat();
+  assert.deepEqual(told, [2000]);
+});
