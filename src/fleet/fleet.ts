@@ -24,7 +24,11 @@ export interface Fleet {
   readonly nodeId: string;
   /** The node's command connection (shared settings: short time-outs, no offline queue). */
   readonly redis: Redis;
-  /** A new connection with the same settings, e.g. for pub/sub, which needs a connection of its own. */
+  /**
+   * A new connection with the same settings, e.g. for pub/sub, which needs a connection of its own. Not yet connected
+   * (`connect()` it; it reconnects by itself afterwards); its errors count in this node's Redis health; closed with the
+   * fleet.
+   */
   createConnection(name: string): Redis;
   readonly registry: RedisSessionRegistry;
   readonly details: RedisCallDetailsStore;
