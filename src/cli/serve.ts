@@ -79,9 +79,9 @@ export async function serveCommand(): Promise<number> {
   if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
   if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
 
-  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain: async () => {
-      await fleet?.close();
-      await store.close();
-    },
-  });
+  const afterDrain = async () => {
+    await fleet?.close();
+    await store.close();
+  };
+  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain });
 }

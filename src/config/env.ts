@@ -107,7 +107,7 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
-  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/[^\s]*$/i.test(v), {
+  REDIS_URL: optionalString.refine((v) => v === undefined || isRedisUrl(v), {
     message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
   }),
   NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
@@ -233,6 +233,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callerId: e.EXOTEL_CALLER_ID,
     },
   };
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** hostname-pid, with anything a node id may not hold replaced (hostnames can be long or odd). */

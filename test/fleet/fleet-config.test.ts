@@ -19,6 +19,8 @@ test('fleet settings: REDIS_URL selects fleet mode, NODE_ID defaults to hostname
 
   assert.throws(() => loadConfig({ NODE_ID: 'web 1' }), (e: unknown) => e instanceof ConfigError && /NODE_ID: must be 1-64 letters/.test(e.message));
   assert.throws(() => loadConfig({ NODE_ID: 'x'.repeat(65) }), /NODE_ID/);
-  assert.throws(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+  for (const bad of ['http://127.0.0.1:6379', 'redis://', 'redis:// host', '127.0.0.1:6379']) {
+    assert.throws(() => loadConfig({ REDIS_URL: bad }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/, bad);
+  }
   assert.throws(() => loadConfig({ HEARTBEAT_MS: '50' }), /HEARTBEAT_MS: must be an integer from 200 to 60000/);
 });
