@@ -34,7 +34,6 @@ export interface Fleet {
   readonly details: RedisCallDetailsStore;
   readonly dialLimiter: DialLimiter;
   readonly leases: { readonly statusRefresh: Lease; readonly nodeSweeper: Lease };
-  readonly sweeper: DeadNodeSweeper;
   /** Whether this node runs the status refresher now. */
   holdsStatusRefresh(): boolean;
   /** For `/ready`: degraded while Redis fails. */
@@ -110,7 +109,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     details,
     dialLimiter,
     leases,
-    sweeper,
     holdsStatusRefresh: () => leases.statusRefresh.held,
     health: () => health.health(),
     async close() {

@@ -64,10 +64,6 @@ export class RedisSessionRegistry implements SessionRegistry {
     this.startedAt = this.now();
   }
 
-  get nodeId(): string {
-    return this.o.nodeId;
-  }
-
   add(session: LiveSession): void {
     this.local.add(session);
     const { redis, nodeId } = this.o;
