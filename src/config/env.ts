@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -106,7 +107,18 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
+  REDIS_URL: optionalString.refine((v) => v === undefined || isRedisUrl(v), {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  }),
+  NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
+    message: 'must be 1-64 letters, digits, ".", "_" or "-"',
+  }),
+  // 3 s: a dead node's calls are closed within 2 periods (6 s), and a node survives a 1.5 s event-loop stall.
+  HEARTBEAT_MS: intInRange(3000, 200, 60_000),
 });
+
+/** What a node id may be: it is part of Redis keys and log lines. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every variable this schema reads (the .env.example test checks each is documented). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -138,6 +150,12 @@ export interface Config {
   apiKey?: string;
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
   callbackSecret?: string;
+  /** Selects fleet mode: sessions, call details, the dial limit and leases shared through Redis. */
+  redisUrl?: string;
+  /** This node's name in the fleet (Redis keys, the sessions list). */
+  nodeId: string;
+  /** How often a fleet node heartbeats its live calls to Redis. */
+  heartbeatMs: number;
   exotel: {
     /** Overrides https://<subdomain> (tests point it at a local fake). */
     apiBaseUrl?: string;
@@ -189,6 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsFailedUpgradesPerMin: e.WS_FAILED_UPGRADES_PER_MIN,
     trustProxy: e.TRUST_PROXY,
     apiKey: e.API_KEY,
+    redisUrl: e.REDIS_URL,
+    nodeId: e.NODE_ID ?? defaultNodeId(),
+    heartbeatMs: e.HEARTBEAT_MS,
     callbackSecret:
       e.CALLBACK_SECRET ??
       // Without an explicit secret, derive one from a secret we already hold; never use the raw value.
@@ -222,6 +243,22 @@ function parseOrThrow<T extends z.ZodType>(s: T, env: NodeJS.ProcessEnv): z.outp
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   return parsed.data;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** hostname-pid, with anything a node id may not hold replaced (hostnames can be long or odd). */
+function defaultNodeId(): string {
+  const pid = `-${process.pid}`;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64 - pid.length) || 'node';
+  return `${host}${pid}`;
 }
 
 /** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */
