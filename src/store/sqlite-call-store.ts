@@ -42,8 +42,9 @@ import { capJson } from './json-cap.js';
 import { batchWriter } from './sqlite-batch.js';
 import { openDatabase, type SqliteCallStoreOptions } from './sqlite-open.js';
 import { findCallRow, listCalls, prepareStatements, readRecord, type Statements } from './sqlite-queries.js';
-import { fieldsToParams, newCallFields, type CallRow } from './sqlite-rows.js';
+import { fieldsToParams, newCallFields, type CallRow } from './call-rows.js';
 import { StoreHealthTracker, isStoreFault } from './store-health.js';
+import { queueDefaults } from './store-options.js';
 import type { CheckpointStats, WalCheckpointer } from './wal-checkpointer.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -113,12 +114,7 @@ export class SqliteCallStore implements CallStore {
         return write(ops, isolate);
       },
       health: this.health_,
-      flushIntervalMs: options.flushIntervalMs ?? 100,
-      maxBatchOps: options.maxBatchOps ?? 2000,
-      maxPendingOps: options.maxPendingOps ?? 200_000,
-      maxPendingBytes: options.maxPendingBytes ?? 32 * 1024 * 1024,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
-      timers: options.timers,
+      ...queueDefaults(options),
       onFlushed: (info) => {
         if (this.queue.pendingOps === 0) this.handles.evict();
         options.onFlush?.(info);

@@ -4,7 +4,7 @@ import type { CallEvent, CallRecord, CallSummary, ListPage, ListQuery } from './
 import { DEFAULT_LIST_LIMIT } from './call-validation.js';
 import { CallStoreValidationError } from './errors.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { CALL_COLUMNS, CALL_PARAMS, rowToFields, rowToTurn, type CallRow, type EventRow, type TurnRow } from './sqlite-rows.js';
+import { CALL_COLUMN_NAMES, CALL_COLUMNS, rowToFields, rowToTurn, type CallRow, type EventRow, type TurnRow } from './call-rows.js';
 
 export interface Statements {
   insertCall: Statement;
@@ -20,6 +20,8 @@ export interface Statements {
   eventsOf: Statement;
   turnsOf: Statement;
 }
+
+const CALL_PARAMS = CALL_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
 
 export function prepareStatements(db: Db): Statements {
   return {
