@@ -22,23 +22,13 @@ import type {
   NewCallEvent,
   NewTurn,
   StoreHealth,
-  TranscriptTurn,
   TurnUpdate,
 } from './call-store.js';
-import {
-  checkCallId,
-  checkEvent,
-  checkTurnSeq,
-  parseCallUpdate,
-  parseListQuery,
-  parseNewCall,
-  parseNewTurn,
-  parseTurnUpdate,
-} from './call-validation.js';
+import { checkCallId, parseListQuery, parseNewCall } from './call-validation.js';
 import { CallHandles, type Handle } from './call-handles.js';
 import { prepareDataDir } from './data-dir.js';
 import { CallLogIdConflictError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
-import { capJson } from './json-cap.js';
+import { MediaWrites } from './media-writes.js';
 import { batchWriter } from './sqlite-batch.js';
 import { openDatabase, type SqliteCallStoreOptions } from './sqlite-open.js';
 import { findCallRow, listCalls, prepareStatements, readRecord, type Statements } from './sqlite-queries.js';
@@ -68,6 +58,7 @@ export class SqliteCallStore implements CallStore {
   private readonly health_: StoreHealthTracker;
   private readonly queue: WriteQueue;
   private readonly handles: CallHandles;
+  private readonly writes: MediaWrites;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly checkpointer: WalCheckpointer | null;
@@ -120,6 +111,12 @@ export class SqliteCallStore implements CallStore {
         options.onFlush?.(info);
       },
     });
+    this.writes = new MediaWrites({
+      resolve: (id) => this.resolve(id),
+      push: (op) => this.queue.push(op),
+      clock: this.clock,
+      maxEventDataBytes: this.maxEventDataBytes,
+    });
   }
 
   // ---- HTTP-path writes (synchronous, durable on return) ----
@@ -153,55 +150,23 @@ export class SqliteCallStore implements CallStore {
   // ---- media-path writes (queued, never touch the disk) ----
 
   appendEvent(id: string, event: NewCallEvent): void {
-    const handle = this.resolve(id);
-    const at = checkEvent(event?.type, event?.at, event?.data, this.clock());
-    let capped;
-    try {
-      capped = capJson(event.data, this.maxEventDataBytes);
-    } catch (err) {
-      throw new CallStoreValidationError(`invalid event.data: not serializable as JSON (${(err as Error).message})`);
-    }
-    this.queue.push({
-      kind: 'event',
-      pk: handle.pk,
-      at,
-      type: event.type,
-      data: capped.json,
-      truncated: capped.truncated ? 1 : 0,
-    });
+    this.writes.appendEvent(id, event);
   }
 
   addTurn(id: string, turn: NewTurn): number {
-    const handle = this.resolve(id);
-    const t = parseNewTurn(turn);
-    const seq = handle.nextTurnSeq++;
-    const stored: TranscriptTurn = {
-      seq,
-      role: t.role,
-      text: t.text,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt ?? null,
-      interrupted: t.interrupted ?? false,
-    };
-    if (t.heardText !== undefined) stored.heardText = t.heardText;
-    this.queue.push({ kind: 'turn', pk: handle.pk, turn: stored });
-    return seq;
+    return this.writes.addTurn(id, turn);
   }
 
   updateTurn(id: string, seq: number, patch: TurnUpdate): void {
-    const handle = this.resolve(id);
-    checkTurnSeq(seq);
-    if (seq >= handle.nextTurnSeq) throw new CallStoreValidationError(`invalid turn seq: call ${id} has no turn ${seq}`);
-    this.queue.push({ kind: 'turn-update', pk: handle.pk, seq, patch: parseTurnUpdate(patch) });
+    this.writes.updateTurn(id, seq, patch);
   }
 
   update(id: string, patch: CallUpdate): void {
-    const handle = this.resolve(id);
-    this.queue.push({ kind: 'patch', pk: handle.pk, at: this.clock(), patch: parseCallUpdate(patch) });
+    this.writes.update(id, patch);
   }
 
   attachCallSid(id: string, callSid: string, streamSid?: string): void {
-    this.update(id, streamSid === undefined ? { callSid } : { callSid, streamSid });
+    this.writes.attachCallSid(id, callSid, streamSid);
   }
 
   // ---- reads ----
