@@ -1,14 +1,13 @@
 // How a batch of queued media-path writes (write-ops.ts) is written inside one Postgres transaction, in a
 // handful of round trips whatever its size: the patched calls locked and read in one statement (in pk
 // order, so two nodes patching the same calls cannot deadlock), events and turns inserted from arrays
-// (unnest), turn updates applied from arrays, then one UPDATE per patched call.
+// (unnest), turn updates and the patched calls rewritten from arrays.
 import type { Pool, PoolClient } from 'pg';
-import type { TurnUpdate } from './call-store.js';
+import type { CallFields, TurnUpdate } from './call-store.js';
 import { applyCallUpdate } from './call-merge.js';
 import { rowToFields, type CallRow } from './call-rows.js';
 import { capJson } from './json-cap.js';
-import { UPDATE_CALL } from './postgres-queries.js';
-import { callValues, pgText } from './postgres-rows.js';
+import { UPDATE_CALLS, callColumnArrays, pgText } from './postgres-rows.js';
 import type { BatchWriterOptions, Op } from './write-ops.js';
 
 type EventOp = Extract<Op, { kind: 'event' }>;
@@ -89,22 +88,24 @@ async function patchCalls(c: PoolClient, patches: Map<number, PatchOp[]>, maxEve
   });
   const rows = new Map(res.rows.map((r) => [r.pk, r]));
   const conflicts: EventRowIn[] = [];
+  const changed: { pk: number; fields: CallFields }[] = [];
   for (const [pk, ops] of patches) {
     const row = rows.get(pk);
     if (row === undefined) throw new Error(`call pk ${pk} vanished`);
     let fields = rowToFields(row);
-    let changed = false;
+    let didChange = false;
     for (const op of ops) {
       const r = applyCallUpdate(fields, op.patch, op.at);
       fields = r.next;
-      changed ||= r.changed;
+      didChange ||= r.changed;
       for (const conflict of r.conflicts) {
         const capped = capJson({ ...conflict }, maxEventDataBytes);
         conflicts.push({ pk, at: op.at, type: 'conflict', data: capped.json, truncated: capped.truncated ? 1 : 0 });
       }
     }
-    if (changed) await c.query({ name: 'exovoice-update-call', text: UPDATE_CALL, values: [...callValues(fields), pk] });
+    if (didChange) changed.push({ pk, fields });
   }
+  if (changed.length > 0) await c.query({ name: 'exovoice-update-calls', text: UPDATE_CALLS, values: callColumnArrays(changed) });
   return conflicts;
 }
 

@@ -18,8 +18,6 @@ export interface SeenCall {
 }
 
 const INSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS}) VALUES (${placeholders(CALL_COLUMN_NAMES.length)})`;
-export const UPDATE_CALL = `UPDATE calls SET (${CALL_COLUMNS}) = ROW(${placeholders(CALL_COLUMN_NAMES.length)})
-  WHERE pk = $${CALL_COLUMN_NAMES.length + 1}`;
 const NEXT_SEQ = '(SELECT coalesce(max(t.seq) + 1, 0) FROM call_turns t WHERE t.call_pk = c.pk)';
 const LIVE_STATUSES = CALL_STATUSES.filter((s) => !isTerminalStatus(s));
 
