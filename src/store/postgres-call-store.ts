@@ -11,24 +11,12 @@
 // the callLogId's unique constraint: atomic across every node. Reads flush this node's queue first.
 // Schema: postgres-migrations.ts; pool: postgres-pool.ts; statements: postgres-queries.ts; batches: postgres-batch.ts.
 import type { Pool } from 'pg';
-import type {
-  CallRecord,
-  CallStore,
-  CallStoreStats,
-  CallUpdate,
-  ListPage,
-  ListQuery,
-  NewCall,
-  NewCallEvent,
-  NewTurn,
-  StoreHealth,
-  TurnUpdate,
-} from './call-store.js';
+import type { CallRecord, CallStore, ListPage, ListQuery, NewCall } from './call-store.js';
 import { CallHandles, type Handle } from './call-handles.js';
 import { newCallFields, rowToFields, type CallRow } from './call-rows.js';
 import { checkCallId, parseListQuery, parseNewCall } from './call-validation.js';
 import { CallLogIdConflictError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
-import { MediaWrites } from './media-writes.js';
+import { QueuedCallStore } from './queued-call-store.js';
 import { pgBatchWriter } from './postgres-batch.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { createPool, type PgPoolOptions } from './postgres-pool.js';
@@ -63,25 +51,23 @@ export async function openPostgresCallStore(options: PostgresCallStoreOptions): 
   }
 }
 
-export class PostgresCallStore implements CallStore {
-  private readonly clock: () => number;
+export class PostgresCallStore extends QueuedCallStore implements CallStore {
   private readonly idempotencyWindowMs: number;
-  private readonly queue: AsyncWriteQueue;
+  protected override readonly queue: AsyncWriteQueue;
   private readonly handles: CallHandles;
-  private readonly writes: MediaWrites;
   private closed = false;
   private closing: Promise<void> | null = null;
 
   /** Use openPostgresCallStore. */
   constructor(
     private readonly pool: Pool,
-    private readonly health_: StoreHealthTracker,
+    protected override readonly health_: StoreHealthTracker,
     options: PostgresCallStoreOptions,
     live: SeenCall[],
   ) {
-    this.clock = options.clock ?? Date.now;
+    super(options.clock ?? Date.now, options.maxEventDataBytes ?? 4096);
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
-    const maxEventDataBytes = options.maxEventDataBytes ?? 4096;
+    const maxEventDataBytes = this.maxEventDataBytes;
     // No synchronous lookup: a call this node has not seen is not found (see the header).
     this.handles = new CallHandles(() => undefined, options.handleCacheSize ?? 10_000);
     for (const c of live) this.handles.seen(c.id, c.pk, c.nextTurnSeq);
@@ -93,12 +79,6 @@ export class PostgresCallStore implements CallStore {
         if (this.queue.pendingOps === 0) this.handles.evict();
         options.onFlush?.(info);
       },
-    });
-    this.writes = new MediaWrites({
-      resolve: (id) => this.resolve(id),
-      push: (op) => this.queue.push(op),
-      clock: this.clock,
-      maxEventDataBytes,
     });
   }
 
@@ -127,28 +107,6 @@ export class PostgresCallStore implements CallStore {
       return { record: await this.readSeen(existing), created: false };
     }
     throw new Error(`callLogId ${JSON.stringify(call.callLogId)}: the conflicting call kept vanishing`);
-  }
-
-  // ---- media-path writes (queued, no round trip) ----
-
-  appendEvent(id: string, event: NewCallEvent): void {
-    this.writes.appendEvent(id, event);
-  }
-
-  addTurn(id: string, turn: NewTurn): number {
-    return this.writes.addTurn(id, turn);
-  }
-
-  updateTurn(id: string, seq: number, patch: TurnUpdate): void {
-    this.writes.updateTurn(id, seq, patch);
-  }
-
-  update(id: string, patch: CallUpdate): void {
-    this.writes.update(id, patch);
-  }
-
-  attachCallSid(id: string, callSid: string, streamSid?: string): void {
-    this.writes.attachCallSid(id, callSid, streamSid);
   }
 
   // ---- reads ----
@@ -182,18 +140,7 @@ export class PostgresCallStore implements CallStore {
     return this.closing;
   }
 
-  stats(): CallStoreStats {
-    return {
-      pendingOps: this.queue.pendingOps,
-      pendingBytes: this.queue.pendingBytes,
-      ...this.queue.counters,
-      writeFailures: { ...this.health_.failures },
-    };
-  }
 
-  health(): StoreHealth {
-    return this.health_.health(this.queue.pendingOps, this.queue.counters.droppedOps);
-  }
 
   // ---- internals ----
 
@@ -237,7 +184,7 @@ export class PostgresCallStore implements CallStore {
     return record;
   }
 
-  private resolve(id: string): Handle {
+  protected override resolve(id: string): Handle {
     this.assertOpen();
     return this.handles.resolve(id);
   }

@@ -11,24 +11,12 @@
 // batches: sqlite-batch.ts.
 import type { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
-import type {
-  CallRecord,
-  CallStore,
-  CallStoreStats,
-  CallUpdate,
-  ListPage,
-  ListQuery,
-  NewCall,
-  NewCallEvent,
-  NewTurn,
-  StoreHealth,
-  TurnUpdate,
-} from './call-store.js';
+import type { CallRecord, CallStore, ListPage, ListQuery, NewCall } from './call-store.js';
 import { checkCallId, parseListQuery, parseNewCall } from './call-validation.js';
 import { CallHandles, type Handle } from './call-handles.js';
 import { prepareDataDir } from './data-dir.js';
 import { CallLogIdConflictError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
-import { MediaWrites } from './media-writes.js';
+import { QueuedCallStore } from './queued-call-store.js';
 import { batchWriter } from './sqlite-batch.js';
 import { openDatabase, type SqliteCallStoreOptions } from './sqlite-open.js';
 import { findCallRow, listCalls, prepareStatements, readRecord, type Statements } from './sqlite-queries.js';
@@ -48,25 +36,21 @@ export function openSqliteCallStore(options: SqliteCallStoreOptions): SqliteCall
   return new SqliteCallStore(options);
 }
 
-export class SqliteCallStore implements CallStore {
+export class SqliteCallStore extends QueuedCallStore implements CallStore {
   readonly path: string;
   private readonly db: Db;
-  private readonly clock: () => number;
-  private readonly maxEventDataBytes: number;
   private readonly idempotencyWindowMs: number;
   private readonly beforeWrite: () => void;
-  private readonly health_: StoreHealthTracker;
-  private readonly queue: WriteQueue;
+  protected override readonly health_: StoreHealthTracker;
+  protected override readonly queue: WriteQueue;
   private readonly handles: CallHandles;
-  private readonly writes: MediaWrites;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly checkpointer: WalCheckpointer | null;
   private readonly stmt: Statements;
 
   constructor(options: SqliteCallStoreOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.maxEventDataBytes = options.maxEventDataBytes ?? 4096;
+    super(options.clock ?? Date.now, options.maxEventDataBytes ?? 4096);
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
     this.beforeWrite = options.beforeWrite ?? (() => {});
     this.health_ = new StoreHealthTracker({
@@ -111,12 +95,6 @@ export class SqliteCallStore implements CallStore {
         options.onFlush?.(info);
       },
     });
-    this.writes = new MediaWrites({
-      resolve: (id) => this.resolve(id),
-      push: (op) => this.queue.push(op),
-      clock: this.clock,
-      maxEventDataBytes: this.maxEventDataBytes,
-    });
   }
 
   // ---- HTTP-path writes (synchronous, durable on return) ----
@@ -145,28 +123,6 @@ export class SqliteCallStore implements CallStore {
       })
       .immediate();
     return { record: readRecord(this.stmt, result.row), created: result.created };
-  }
-
-  // ---- media-path writes (queued, never touch the disk) ----
-
-  appendEvent(id: string, event: NewCallEvent): void {
-    this.writes.appendEvent(id, event);
-  }
-
-  addTurn(id: string, turn: NewTurn): number {
-    return this.writes.addTurn(id, turn);
-  }
-
-  updateTurn(id: string, seq: number, patch: TurnUpdate): void {
-    this.writes.updateTurn(id, seq, patch);
-  }
-
-  update(id: string, patch: CallUpdate): void {
-    this.writes.update(id, patch);
-  }
-
-  attachCallSid(id: string, callSid: string, streamSid?: string): void {
-    this.writes.attachCallSid(id, callSid, streamSid);
   }
 
   // ---- reads ----
@@ -200,18 +156,7 @@ export class SqliteCallStore implements CallStore {
     return this.closing;
   }
 
-  stats(): CallStoreStats {
-    return {
-      pendingOps: this.queue.pendingOps,
-      pendingBytes: this.queue.pendingBytes,
-      ...this.queue.counters,
-      writeFailures: { ...this.health_.failures },
-    };
-  }
 
-  health(): StoreHealth {
-    return this.health_.health(this.queue.pendingOps, this.queue.counters.droppedOps);
-  }
 
   /** Background WAL checkpoints so far; null when checkpoints are left to SQLite. */
   checkpointStats(): CheckpointStats | null {
@@ -252,7 +197,7 @@ export class SqliteCallStore implements CallStore {
     return this.stmt.callByPk.get(pk) as CallRow;
   }
 
-  private resolve(id: string): Handle {
+  protected override resolve(id: string): Handle {
     this.assertOpen();
     return this.handles.resolve(id);
   }
