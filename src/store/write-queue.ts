@@ -243,10 +243,11 @@ export class AsyncWriteQueue extends PendingWrites<Promise<number>> {
     }
   }
 
+  /** As WriteQueue's writeBatch; the outcome settled here, so the promise never rejects. */
   private async writeBatch(ops: Op[], bytes: number): Promise<boolean> {
     const t0 = performance.now();
+    let dropped: number;
     try {
-      let dropped: number;
       try {
         dropped = await this.options.write(ops, false);
       } catch (err) {
@@ -256,11 +257,11 @@ export class AsyncWriteQueue extends PendingWrites<Promise<number>> {
           throw e;
         });
       }
-      this.landed(ops, dropped, t0);
-      return true;
     } catch {
       this.failed(ops, bytes);
       return false;
     }
+    this.landed(ops, dropped, t0); // outside the catch: what landed is never queued again
+    return true;
   }
 }
