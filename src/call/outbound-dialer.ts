@@ -104,7 +104,11 @@ export class OutboundDialer {
       if (err instanceof CallLogIdConflictError) throw new DialError(409, err.message);
       throw err;
     }
-    if (!created.created) return this.inFlight.get(callLogId) ?? this.resultOf(created.record, false);
+    if (!created.created) {
+      // Another request placed it: on this node (wait for its outcome), or on another (the record as it is).
+      const first = this.inFlight.get(callLogId);
+      return first ? { ...(await first), created: false } : this.resultOf(created.record, false);
+    }
     const dialing = this.place(created.record, to, from, req);
     this.inFlight.set(callLogId, dialing);
     try {

@@ -5,9 +5,8 @@ import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { startFleet } from '../fleet/fleet.js';
 import { buildGateway } from '../http/server.js';
-import { DataDirError } from '../store/data-dir.js';
 import { superviseGateway } from './fault-policy.js';
-import { openSqliteCallStore } from '../store/sqlite-call-store.js';
+import { openCallStore, StoreOpenError } from '../store/open-call-store.js';
 import { createLogger } from '../observability/logger.js';
 import { maskUrl } from '../observability/redact.js';
 
@@ -28,18 +27,17 @@ export async function serveCommand(): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel, { format: config.logFormat });
-  // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
+  // Before the agents, which take a while to prepare: a bad DATA_DIR or DATABASE_URL fails start-up at once.
   let store;
   try {
-    store = openSqliteCallStore({
-      dataDir: config.dataDir,
+    store = await openCallStore(config, {
       // At most one line a minute per kind of failure; `suppressed` counts the ones in between.
       onError: (err, info) => logger.error({ err, ...info }, 'call record store write failed'),
       onRecover: (info) => logger.warn(info, 'call record store writing again'),
     });
   } catch (err) {
-    const why = err instanceof DataDirError ? `is not writable: ${err.reason}` : `cannot hold the call records: ${(err as Error).message}`;
-    console.error(`exovoice: DATA_DIR ${config.dataDir} ${why}`.replace(/\s+/g, ' '));
+    if (!(err instanceof StoreOpenError)) throw err;
+    console.error(`exovoice: ${err.message}`);
     return 1;
   }
   let agents;

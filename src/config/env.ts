@@ -51,6 +51,12 @@ const schema = z.object({
   }),
   DEFAULT_AGENT: optionalString,
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  // Set: the call records live in Postgres (a fleet of nodes shares it); unset: SQLite in DATA_DIR. Never echoed unmasked.
+  DATABASE_URL: optionalString.refine((v) => v === undefined || isPostgresUrl(v), {
+    message: 'must be a postgres:// (or postgresql://) URL with a host, e.g. postgres://exovoice:secret@db.internal:5432/exovoice',
+  }),
+  PG_POOL_SIZE: intInRange(10, 1, 1000),
+  PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   DRAIN_TIMEOUT_MS: intInRange(30000, 0, 3_600_000),
   LOG_LEVEL: optionalString
     .transform((v) => (v ?? 'info').toLowerCase())
@@ -134,6 +140,12 @@ export interface Config {
   sampleRate: SampleRate;
   defaultAgent?: string;
   dataDir: string;
+  /** Postgres for the call records (instead of SQLite in dataDir). */
+  databaseUrl?: string;
+  /** Postgres connections per process. */
+  pgPoolSize: number;
+  /** Longest one Postgres statement may run; a write that takes longer is retried later. */
+  pgStatementTimeoutMs: number;
   drainTimeoutMs: number;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -198,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sampleRate: e.EXOTEL_SAMPLE_RATE,
     defaultAgent: e.DEFAULT_AGENT,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    pgPoolSize: e.PG_POOL_SIZE,
+    pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -249,6 +264,15 @@ function isRedisUrl(text: string): boolean {
   try {
     const u = new URL(text);
     return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
   } catch {
     return false;
   }
