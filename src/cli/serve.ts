@@ -3,6 +3,7 @@ import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
 import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
+import type { LocalControlBus } from '../call/live-control.js';
 import { startFleet } from '../fleet/fleet.js';
 import { buildGateway } from '../http/server.js';
 import { superviseGateway } from './fault-policy.js';
@@ -58,7 +59,9 @@ export async function serveCommand(): Promise<number> {
     if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
   }
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));
-  const fleetParts = fleet ? { registry: fleet.registry, details: fleet.details, fleet } : {};
+  const fleetParts = fleet
+    ? { registry: fleet.registry, details: fleet.details, fleet, nodeId: fleet.nodeId, control: (local: LocalControlBus) => fleet.controlBus(local) }
+    : {};
   const gateway = await buildGateway({ config, logger, agents, store, journal, ...fleetParts });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   logger.info(

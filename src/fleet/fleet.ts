@@ -1,6 +1,7 @@
 // Fleet mode (REDIS_URL set): the parts a node needs to run as one of many behind a load balancer, assembled.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ControlBus, LocalControlBus } from '../call/live-control.js';
 import type { DialLimiter } from '../call/rate-limiter.js';
 import type { Config } from '../config/env.js';
 import { maskUrl } from '../observability/redact.js';
@@ -8,6 +9,7 @@ import type { CallStore } from '../store/call-store.js';
 import { DeadNodeSweeper } from './dead-node-sweeper.js';
 import { Lease } from './lease.js';
 import { RedisCallDetailsStore } from './redis-call-details.js';
+import { RedisControlBus } from './redis-control-bus.js';
 import { connectRedis, openRedis } from './redis-connection.js';
 import { RedisDialLimiter } from './redis-dial-limiter.js';
 import { RedisHealth, type FleetHealth } from './redis-health.js';
@@ -38,6 +40,11 @@ export interface Fleet {
   holdsStatusRefresh(): boolean;
   /** For `/ready`: degraded while Redis fails. */
   health(): FleetHealth;
+  /**
+   * The live-control bus over the fleet: this node's calls through `local`, others' forwarded to their owner. Listens
+   * on a connection of its own from the moment it is made; stopped by close().
+   */
+  controlBus(local: LocalControlBus): ControlBus;
   /** Stops heartbeating, releases the leases, leaves the fleet (when no call is left) and closes the connections. */
   close(): Promise<void>;
 }
@@ -55,6 +62,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.logger.child({ component: 'fleet', nodeId });
   const health = new RedisHealth(nodeId, log);
   const connections: Redis[] = [];
+  const controlBuses: RedisControlBus[] = [];
   const createConnection = (name: string): Redis => {
     const client = openRedis(url, `exovoice:${nodeId}:${name}`);
     // ioredis prints unhandled 'error' events to the console; they are counted in the episode instead.
@@ -111,8 +119,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     leases,
     holdsStatusRefresh: () => leases.statusRefresh.held,
     health: () => health.health(),
+    controlBus(local) {
+      const bus = new RedisControlBus({ redis, subscriber: createConnection('control'), nodeId, local, log, faults: health });
+      // A Redis that is down now is subscribed to once it is back (the bus retries on 'ready').
+      void bus.start();
+      controlBuses.push(bus);
+      return bus;
+    },
     async close() {
       clearInterval(timer);
+      await Promise.all(controlBuses.map((b) => b.close()));
       await ticking;
       await registry.close();
       await Promise.all([leases.statusRefresh.release(), leases.nodeSweeper.release()]);

@@ -16,6 +16,10 @@ export const redisKeys = {
   callDetails: (callId: string) => `${PREFIX}call-details:${callId}`,
   /** Sorted set: the fleet's outbound dials of the last window. */
   dialRate: `${PREFIX}dial-rate`,
+  /** Pub/sub: live-control requests for the calls a node owns. */
+  controlRequests: (nodeId: string) => `${PREFIX}control:${nodeId}`,
+  /** Pub/sub: answers to the live-control requests a node sent. */
+  controlReplies: (nodeId: string) => `${PREFIX}control-reply:${nodeId}`,
   /** A lease one node holds: its nodeId, PX TTL. */
   lease: (name: string) => `${PREFIX}lease:${name}`,
 } as const;
