@@ -58,7 +58,10 @@ export class Phone {
       const processorOptions = { callRate: info.sampleRate };
       this.mic = new AudioWorkletNode(this.ctx, 'exovoice-mic', { processorOptions });
       this.player = new AudioWorkletNode(this.ctx, 'exovoice-player', { processorOptions, outputChannelCount: [1] });
-      this.ctx.createMediaStreamSource(this.stream).connect(this.mic);
+      // Held, not only connected: a source node nothing references may be collected, and the microphone go quiet.
+      this.source = this.ctx.createMediaStreamSource(this.stream);
+      this.source.connect(this.mic);
+      for (const node of [this.mic, this.player]) node.onprocessorerror = () => this.on.event('The audio engine failed: hang up and call again.');
       this.mic.connect(this.ctx.destination); // pulls the microphone worklet; it outputs silence
       this.player.connect(this.ctx.destination);
       await this.ctx.resume();
@@ -165,6 +168,6 @@ export class Phone {
     if (this.mic) this.mic.port.onmessage = null;
     this.stream?.getTracks().forEach((t) => t.stop());
     this.ctx?.close().catch(() => {});
-    this.stream = this.ctx = this.mic = this.player = null;
+    this.stream = this.ctx = this.source = this.mic = this.player = null;
   }
 }

@@ -69,21 +69,23 @@ export function SoftphonePage() {
     <h2 id="phone-title">Softphone</h2>
     <div class="split">
       <div class="panel">
-        <form onSubmit=${call} aria-label="Call an agent">
+        <form onSubmit=${call} aria-label="New call">
           <fieldset disabled=${inCall || busy}>
             <legend>Call</legend>
             <div class="row">
-              <label>Agent
-                <select value=${agent} onChange=${(e) => setAgent(e.target.value)} required>
+              <div class="field">
+                <label for="phone-agent">Agent</label>
+                <select id="phone-agent" value=${agent} onChange=${(e) => setAgent(e.target.value)} required>
                   ${(agents ?? []).map((a) => html`<option value=${a}>${a}</option>`)}
                 </select>
-              </label>
-              <label>Audio
-                <select value=${rate} onChange=${(e) => setRate(Number(e.target.value))}>
+              </div>
+              <div class="field">
+                <label for="phone-rate">Audio</label>
+                <select id="phone-rate" value=${rate} onChange=${(e) => setRate(Number(e.target.value))}>
                   <option value="8000">8 kHz (telephone)</option>
                   <option value="16000">16 kHz (wide band)</option>
                 </select>
-              </label>
+              </div>
               <button type="submit" disabled=${!agents}>Call</button>
             </div>
           </fieldset>

@@ -7,7 +7,8 @@ class MicProcessor extends AudioWorkletProcessor {
     super();
     const callRate = options.processorOptions.callRate;
     this.resampler = new Resampler(sampleRate, callRate);
-    this.frame = new Int16Array(Math.round(callRate * 0.02));
+    this.frameLength = Math.round(callRate * 0.02);
+    this.frame = new Int16Array(this.frameLength);
     this.filled = 0;
     this.energy = 0;
     this.silence = new Float32Array(128);
@@ -20,10 +21,11 @@ class MicProcessor extends AudioWorkletProcessor {
       const v = Math.max(-1, Math.min(1, samples[i]));
       this.energy += v * v;
       this.frame[this.filled++] = v < 0 ? v * 0x8000 : v * 0x7fff;
-      if (this.filled === this.frame.length) {
-        const level = Math.sqrt(this.energy / this.frame.length);
+      if (this.filled === this.frameLength) {
+        const level = Math.sqrt(this.energy / this.frameLength);
+        // Transferred, not copied: the buffer is detached here, so the next frame gets a new one.
         this.port.postMessage({ pcm: this.frame.buffer, level }, [this.frame.buffer]);
-        this.frame = new Int16Array(this.frame.length);
+        this.frame = new Int16Array(this.frameLength);
         this.filled = 0;
         this.energy = 0;
       }
