@@ -14,10 +14,11 @@ export function dateTime(ms) {
   return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-/** Seconds since `originMs`, e.g. "+12.3 s". */
+/** Seconds since `originMs`, e.g. "+12.3 s" (events before it, such as the webhook, are "−0.5 s"). */
 export function offset(ms, originMs) {
   if (ms == null || originMs == null) return '–';
-  return `+${((ms - originMs) / 1000).toFixed(1)} s`;
+  const s = (ms - originMs) / 1000;
+  return `${s < 0 ? '−' : '+'}${Math.abs(s).toFixed(1)}\u00a0s`;
 }
 
 /** The number a person would look for: the caller's on inbound calls, the callee's on outbound ones. */

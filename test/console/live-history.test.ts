@@ -72,7 +72,7 @@ describe('the console in Chromium', { concurrency: false }, () => {
     await page.getByRole('heading', { name: `Call ${callSid}` }).waitFor(WAIT);
     const transcript = page.locator('ol.transcript');
     await transcript.locator('li.caller', { hasText: 'what are your opening hours' }).waitFor(WAIT);
-    assert.match(await transcript.locator('li.agent', { hasText: HOURS_REPLY }).locator('.turn-meta').innerText(), /Agent · \+\d+\.\d s · \d+\.\d s/);
+    assert.match(await transcript.locator('li.agent', { hasText: HOURS_REPLY }).locator('.turn-meta').innerText(), /Agent · \+\d+\.\d\s+s · \d+\.\d s/);
 
     // The chart is drawn (uPlot's canvas and legend), with the four stages of the one answered turn.
     await page.locator('.chart .uplot canvas').waitFor(WAIT);
