@@ -1,6 +1,6 @@
 // What the console watches live: changes to the set of live calls, each live call's transcript turns as they
-// arrive, and its `turn.*` timeline events. The feed sits in front of the call journal, so the media path pays a
-// function call per turn or event and nothing when no one watches.
+// arrive, and its `turn.*` timeline events. The feed sits in front of the call journal: the media path pays a
+// function call per turn or event, and the feed keeps each live call's turns for a watcher who arrives mid-call.
 import type { TranscriptTurnInput } from '../conversation/call-contract.js';
 import type { CallJournal } from './session-types.js';
 

@@ -120,8 +120,11 @@ describe('the console routes', () => {
   });
 
   it('refuses a bad call id on the feed', async () => {
-    const res = await fetch(`${gateway.base}/console/events?call=${'x'.repeat(200)}`, { headers: auth });
-    assert.equal(res.status, 400);
+    for (const query of [`call=${'x'.repeat(200)}`, 'call=a%20b', 'call=a&call=b']) {
+      const res = await fetch(`${gateway.base}/console/events?${query}`, { headers: auth });
+      assert.equal(res.status, 400, query);
+      assert.equal(((await res.json()) as { field: string }).field, 'call');
+    }
   });
 
   it('hands the softphone a signed media URL for a new call id, which opens the socket where an unsigned one is refused', async () => {

@@ -50,9 +50,10 @@ export async function consoleApiRoutes(app: FastifyInstance, opts: ConsoleApiOpt
     for (const end of [...streams]) end();
   });
 
-  app.get<{ Querystring: { call?: string } }>('/console/events', { preHandler: guard }, async (req, reply) => {
+  app.get<{ Querystring: { call?: unknown } }>('/console/events', { preHandler: guard }, async (req, reply) => {
     const callId = req.query.call;
     if (callId !== undefined) {
+      if (typeof callId !== 'string') throw new InputError('call', 'format', 'call: give one call id');
       const check = checkId('callId', callId);
       if (!check.ok) throw new InputError('call', check.reason, check.message.replace(/^callId/, 'call'));
     }
