@@ -76,6 +76,7 @@ export async function listCalls(pool: Pool, q: ListQuery): Promise<{ page: ListP
   const param = (v: string | number) => `$${params.push(v)}`;
   if (q.status !== undefined) where.push(`c.status = ${param(q.status)}`);
   if (q.direction !== undefined) where.push(`c.direction = ${param(q.direction)}`);
+  if (q.agent !== undefined) where.push(`c.agent = ${param(q.agent)}`);
   if (q.number !== undefined) {
     const n = param(q.number);
     where.push(`(c.from_number = ${n} OR c.to_number = ${n})`);

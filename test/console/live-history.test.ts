@@ -49,15 +49,13 @@ describe('the console in Chromium', { concurrency: false }, () => {
     await page.locator('ol.transcript li.caller', { hasText: 'what are your opening hours' }).waitFor(WAIT);
     await page.locator('ol.transcript li.agent', { hasText: HOURS_REPLY }).waitFor(WAIT);
 
-    // This server has no live-call control routes (yet): the button says so instead of failing.
+    // Hang up from the console: the live-call control route ends the call as a bot hang-up.
     await page.getByRole('button', { name: 'Hang up' }).click();
-    await page.getByText('This server has no live-call control yet.').waitFor(WAIT);
-    assert.deepEqual(errors.splice(0), ['console: Failed to load resource: the server responded with a status of 404 (Not Found)']);
-
-    await call.hangup();
     await page.getByText('This call has ended').waitFor(WAIT);
     await row.waitFor({ state: 'detached', ...WAIT });
     assert.deepEqual(errors, []);
+    await gateway.store.flush();
+    assert.equal((await gateway.store.get(callSid))?.endReason, 'bot-hangup');
   });
 
   it("shows a finished call in the history, filtered by agent, and its detail page's transcript and latency chart", async () => {
