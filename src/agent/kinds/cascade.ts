@@ -151,7 +151,7 @@ class CascadeAgent extends ConversationAgent {
       maxTokens: options.maxTokens,
       maxHistory: options.maxHistory ?? DEFAULTS.maxHistory,
     });
-    this.#voice = { provider: options.tts.name, voice: options.voice };
+    this.#voice = { provider: options.tts.name, voice: options.voice, language: options.language };
     // The cloud voice's own bank; anything else (the offline voice) is served by the shared one.
     this.#voices = new VoiceBank(new Map([[options.tts.name, options.tts]]), options.fallback?.voices);
     this.#apology = p.apology ?? DEFAULTS.apology;

@@ -3,7 +3,7 @@
 import type { Scheduler } from '../../clock/scheduler.js';
 import { Conversation, type ConversationSettings } from '../../conversation/conversation.js';
 import type { TurnTakingConfig } from '../../conversation/turn-taking.js';
-import type { VoiceBank } from '../../conversation/voice-bank.js';
+import { replyVoice, type VoiceBank } from '../../conversation/voice-bank.js';
 import type { CompiledGrammar, SpeechToText } from '../../providers/types.js';
 import { IntentBrain } from '../brain/intent-brain.js';
 import type { SpeechProviders } from '../assembly/offline-providers.js';
@@ -44,7 +44,7 @@ export function conversationSettings(def: AgentDefinition): ConversationSettings
   return {
     turnTaking: turnTakingConfig(def.turnTaking, def.idle, def.limits),
     vad: { ...def.turnTaking.vad },
-    voice: def.voice,
+    voice: { ...def.voice, language: def.language },
     idleGoodbye: def.idle?.goodbye,
     maxDurationWrapUp: def.limits?.wrapUp,
     apology: def.prompts.apology,
@@ -106,7 +106,7 @@ export class OfflineAgent extends ConversationAgent {
   }
 
   protected async warm(rate: number): Promise<void> {
-    const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
+    const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: replyVoice(r.voice, this.settings.voice) }));
     try {
       await this.#voices.warm(texts, rate);
     } catch (err) {
