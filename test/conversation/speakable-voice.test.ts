@@ -8,7 +8,7 @@ class RecordingTts implements TextToSpeech {
   readonly name = 'rec';
   readonly said: string[] = [];
   voices(): VoiceInfo[] {
-    return [{ id: 'v', languages: ['en-IN', 'hi-IN'] }];
+    return [{ id: 'v', languages: ['en-IN', 'hi-IN'], nativeSampleRate: 8000 }];
   }
   async synthesize(text: string, o: SynthesisOptions): Promise<SynthesizedAudio> {
     this.said.push(text);

@@ -124,6 +124,8 @@ function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAge
     temperature: def.brain.temperature,
     maxTokens: def.brain.maxTokens,
     maxHistory: def.brain.maxHistory,
+    languageMenu: def.languageMenu,
+    detectLanguage: def.detectLanguage,
     scheduler: deps.scheduler,
   });
 }

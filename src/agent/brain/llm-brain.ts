@@ -49,6 +49,8 @@ export interface LlmBrainOptions {
   maxHistory: number;
   /** Model requests per reply that may call tools; the last one is asked without tools. Default 4. */
   maxToolRounds?: number;
+  /** Keys that switch the call's language (key -> BCP-47) when pressed first. */
+  languageMenu?: Readonly<Record<string, string>>;
 }
 
 const BUILTIN_SPECS: Record<string, ToolSpec> = {
@@ -133,12 +135,15 @@ class LlmSession implements BrainSession {
         const idle = this.o.prompts.idle;
         return { kind: 'reply', reply: { text: idle[Math.min(input.count, idle.length) - 1] ?? this.o.prompts.notUnderstood, label: 'idle' } };
       }
-      case 'dtmf':
+      case 'dtmf': {
+        const language = this.#keys === '' ? this.o.languageMenu?.[input.digit] : undefined;
+        if (language !== undefined) return { kind: 'reply', reply: { text: '', label: 'language', switchLanguage: language } };
         // Keys are collected until `#` or a pause; the conversation adds them to the history as one line.
         this.#keys += input.digit;
         if (input.digit !== '#') return { kind: 'collect', timeoutMs: 3000 };
         this.#keys = '';
         return this.#stream(history, signal);
+      }
       case 'dtmfTimeout':
         this.#keys = '';
         return this.#stream(history, signal);

@@ -171,5 +171,11 @@ export function loadDefinitions(dir: string): Loaded<AnyAgentDefinition>[] {
     if (kind === undefined) throw new AgentDefinitionError(file, [`fallback: no agent "${def.fallback}"`]);
     if (kind !== 'conversational') throw new AgentDefinitionError(file, [`fallback: "${def.fallback}" is a ${kind} agent; the fallback must work offline (a conversational agent)`]);
   }
+  for (const { file, definition: def } of loaded) {
+    if (def.kind === 'realtime') continue;
+    for (const [tag, agent] of Object.entries(def.languages)) {
+      if (!kinds.has(agent)) throw new AgentDefinitionError(file, [`languages.${tag}: no agent "${agent}"`]);
+    }
+  }
   return loaded;
 }

@@ -10,7 +10,7 @@ import type { SpeechProviders } from '../assembly/offline-providers.js';
 import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from '../definition/schema.js';
 import { AgentDefinitionError } from '../definition/loader.js';
 import { ConversationAgent, type Prepared } from './preparation.js';
-import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
+import type { AgentSession, CallControl, SessionOptions } from '../../conversation/call-contract.js';
 
 /** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
 export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, limits: LimitsSpec | undefined): Partial<TurnTakingConfig> {
@@ -80,7 +80,7 @@ export class OfflineAgent extends ConversationAgent {
     this.#scheduler = options.scheduler;
   }
 
-  protected open(call: CallControl, ready: Prepared): AgentSession {
+  protected open(call: CallControl, ready: Prepared, options: SessionOptions): AgentSession {
     return new Conversation({
       call,
       brain: this.brain.startSession(),
@@ -90,6 +90,7 @@ export class OfflineAgent extends ConversationAgent {
       vadRuntime: ready.vad,
       settings: this.settings,
       scheduler: this.#scheduler,
+      session: options,
     });
   }
 
