@@ -38,7 +38,7 @@ function withDir(files: Record<string, string>, fn: (dir: string) => void): void
 
 test('without keys the cloud agents are skipped with a warning naming the variables, and their routes are not taken', () => {
   const { catalog, warnings } = build({});
-  assert.deepEqual(catalog.names().sort(), ['echo', 'front-desk', 'front-desk-hindi']);
+  assert.deepEqual(catalog.names().sort(), ['echo', 'front-desk', 'front-desk-hindi', 'front-desk-hindi-keypad']);
   assert.deepEqual(warnings, [
     'agent "cascade" (agents/cascade.yaml) skipped: DEEPGRAM_API_KEY, LLM_API_KEY (or OPENAI_API_KEY), ELEVENLABS_API_KEY are not set',
     'agent "openai-realtime" (agents/openai-realtime.yaml) skipped: OPENAI_API_KEY is not set',
@@ -81,7 +81,7 @@ test('with OPENAI_API_KEY the Realtime agent starts (and is selectable as DEFAUL
 
 test('with every key the cascade agent starts too', () => {
   const { catalog, warnings } = build({ ...ALL_KEYS, ORDER_STATUS_URL: 'https://orders.example.com/status', ORDER_STATUS_TOKEN: 'Bearer t' }, 'cascade');
-  assert.deepEqual(catalog.names().sort(), ['cascade', 'echo', 'front-desk', 'front-desk-hindi', 'openai-realtime']);
+  assert.deepEqual(catalog.names().sort(), ['cascade', 'echo', 'front-desk', 'front-desk-hindi', 'front-desk-hindi-keypad', 'openai-realtime']);
   assert.equal(catalog.defaultAgent, 'cascade');
   assert.deepEqual(warnings, []);
 });
