@@ -41,13 +41,13 @@ function withDir(files: Record<string, string>, fn: (dir: string) => void): void
 
 test('a language menu switches to a language the definition lists, on keys of its own', () => {
   const ok = parseDefinition(`${OFFLINE}languages: { en-IN: b }\nlanguageMenu: { "9": en-IN }\n`, 'a.yaml');
-  assert.deepEqual(ok.kind === 'conversational' && [ok.languages, ok.languageMenu], [{ 'en-IN': 'b' }, { '9': 'en-IN' }]);
+  assert.deepEqual(ok.kind === 'conversational' && [ok.languages, ok.languageMenu], [{ 'en-IN': ['b'] }, { '9': 'en-IN' }]);
   assert.throws(() => parseDefinition(`${OFFLINE}languageMenu: { "9": ta-IN }\n`, 'a.yaml'), /languageMenu\.9: "ta-IN" is not one of languages \(none\)/);
   assert.throws(() => parseDefinition(`${OFFLINE}languages: { en-IN: b }\nlanguageMenu: { "1": en-IN }\n`, 'a.yaml'), /languageMenu\.1: is also dtmfMenu's key for "hello"/);
   assert.throws(() => parseDefinition(`${OFFLINE}languages: { hi-IN: b }\n`, 'a.yaml'), /languages\.hi-IN: is the agent's own language/);
-  assert.throws(() => parseDefinition(`${OFFLINE}languages: { en-IN: a }\n`, 'a.yaml'), /languages\.en-IN: must name another agent/);
-  assert.throws(() => parseDefinition(`${OFFLINE}languages: { en-IN: B }\n`, 'a.yaml'), /languages\.en-IN: must be lowercase/);
-  withDir({ 'a.yaml': `${OFFLINE}languages: { en-IN: nobody }\n` }, (dir) => {
+  assert.throws(() => parseDefinition(`${OFFLINE}languages: { en-IN: a }\n`, 'a.yaml'), /languages\.en-IN: must name other agents/);
+  assert.throws(() => parseDefinition(`${OFFLINE}languages: { en-IN: B }\n`, 'a.yaml'), /languages\.en-IN\[0\]: must be lowercase/);
+  withDir({ 'a.yaml': `${OFFLINE}languages: { en-IN: [a2, nobody] }\n`, 'a2.yaml': OFFLINE.replace('name: a', 'name: a2') }, (dir) => {
     assert.throws(() => loadDefinitions(dir), /a\.yaml: languages\.en-IN: no agent "nobody"/);
   });
 });

@@ -173,8 +173,9 @@ export function loadDefinitions(dir: string): Loaded<AnyAgentDefinition>[] {
   }
   for (const { file, definition: def } of loaded) {
     if (def.kind === 'realtime') continue;
-    for (const [tag, agent] of Object.entries(def.languages)) {
-      if (!kinds.has(agent)) throw new AgentDefinitionError(file, [`languages.${tag}: no agent "${agent}"`]);
+    for (const [tag, agents] of Object.entries(def.languages)) {
+      const unknown = agents.find((agent) => !kinds.has(agent));
+      if (unknown !== undefined) throw new AgentDefinitionError(file, [`languages.${tag}: no agent "${unknown}"`]);
     }
   }
   return loaded;

@@ -106,21 +106,22 @@ export const routingSchema = z
   .default({ numbers: [], customFields: [] });
 
 /**
- * Languages the caller may switch the call to, each the agent that speaks it (`en-IN: front-desk`): that agent
- * takes the call over, with its own voice, recogniser and prompts.
+ * Languages the caller may switch the call to, each the agent that speaks it (`en-IN: front-desk`), or agents in
+ * order of preference (`en-IN: [cascade, front-desk]`: the first this server runs, e.g. the cloud one when its keys
+ * are set). That agent takes the call over, with its own voice, recogniser and prompts.
  */
-export const languagesSchema = z.record(languageTag, agentName).default({});
+export const languagesSchema = z.record(languageTag, z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(agentName).min(1))).default({});
 /** Keys that switch the language (`"9": en-IN`) whenever the agent is not collecting digits. */
 export const languageMenuSchema = z.record(digitKey, languageTag).default({});
 
 /** Language-menu keys switch to a language of `languages`, and are not also keypad-menu keys. */
 export function checkLanguages(
-  def: { language: string; languages: Record<string, string>; languageMenu: Record<string, string>; name: string; dtmfMenu?: Record<string, string> },
+  def: { language: string; languages: Record<string, string[]>; languageMenu: Record<string, string>; name: string; dtmfMenu?: Record<string, string> },
   ctx: z.RefinementCtx,
 ): void {
-  for (const [tag, agent] of Object.entries(def.languages)) {
+  for (const [tag, agents] of Object.entries(def.languages)) {
     if (tag === def.language) ctx.addIssue({ code: 'custom', path: ['languages', tag], message: `is the agent's own language` });
-    if (agent === def.name) ctx.addIssue({ code: 'custom', path: ['languages', tag], message: 'must name another agent' });
+    if (agents.includes(def.name)) ctx.addIssue({ code: 'custom', path: ['languages', tag], message: 'must name other agents' });
   }
   for (const [key, tag] of Object.entries(def.languageMenu)) {
     if (!(tag in def.languages)) ctx.addIssue({ code: 'custom', path: ['languageMenu', key], message: `"${tag}" is not one of languages (${Object.keys(def.languages).join(', ') || 'none'})` });

@@ -11,8 +11,8 @@ export class LanguageSwitchingAgent implements PreparedAgent {
     readonly inner: Agent,
     /** BCP-47 tag the inner agent speaks. */
     readonly language: string,
-    /** Tag -> the name of the agent that speaks it. */
-    readonly languages: ReadonlyMap<string, string>,
+    /** Tag -> the names of agents that speak it, in order of preference. */
+    readonly languages: ReadonlyMap<string, readonly string[]>,
     /** The agent a name stands for on this server (cloud agents without keys may stand for their fallback). */
     private readonly lookup: (name: string) => Agent | undefined,
   ) {}
@@ -32,10 +32,13 @@ export class LanguageSwitchingAgent implements PreparedAgent {
     return new SwitchingSession(call, this).begin(options);
   }
 
-  /** The agent for `language` from here, or undefined. */
+  /** The agent for `language` from here: the first of its names this server runs, or undefined. */
   target(language: string): Agent | undefined {
-    const name = this.languages.get(language);
-    return name === undefined ? undefined : this.lookup(name);
+    for (const name of this.languages.get(language) ?? []) {
+      const agent = this.lookup(name);
+      if (agent) return agent;
+    }
+    return undefined;
   }
 }
 
