@@ -1,3 +1,5 @@
+import type { ControlOrigin, ControlVerdict, LiveAction } from './live-control.js';
+
 /** A live call as `GET /voicebot/sessions` shows it. */
 export interface SessionSnapshot {
   callId: string;
@@ -19,6 +21,8 @@ export interface LiveSession {
   snapshot(now: number): SessionSnapshot;
   /** Ends the call from outside (reconnect of the same call, shutdown). */
   terminate(reason: 'replaced' | 'shutdown'): void;
+  /** An operator's action on the call (POST /calls/:id/...); sessions that take none leave it out. */
+  control?(action: LiveAction, origin: ControlOrigin): ControlVerdict;
 }
 
 /** Where live calls are listed; ended calls leave at once. A Redis-backed registry lists calls across instances. */

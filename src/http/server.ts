@@ -6,6 +6,7 @@ import { MemoryCallDetailsStore, type CallDetailsStore } from '../call/call-deta
 import { realScheduler, type Scheduler } from '../clock/scheduler.js';
 import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
+import { LocalControlBus, type ControlBus } from '../call/live-control.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
@@ -13,6 +14,7 @@ import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
 import { HTTP_INPUT_LIMITS, InputError, parseFormText, parseJsonBody, parseMultipart, parseQueryString, queryProblem } from './bounded-input.js';
+import { callControlRoutes } from './routes/call-control.js';
 import { callRecordRoutes } from './routes/call-records.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
@@ -32,6 +34,10 @@ export interface GatewayParts {
   registry?: SessionRegistry;
   details?: CallDetailsStore;
   journal?: CallJournal;
+  /** This node's id, named in live-control answers and timelines. */
+  nodeId?: string;
+  /** The live-control bus over this node's calls (the fleet's forwards to other nodes); by default node-local. */
+  control?: (local: LocalControlBus) => ControlBus;
   /** Durable call records; enables `/calls`, `POST /call` and status callbacks. */
   store?: CallStore;
   /** Exotel's REST API; by default built from the configuration when it is complete. */
@@ -120,6 +126,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
     scheduler,
     journal,
     selectAgent: agents.select.bind(agents),
+    findAgent: agents.get.bind(agents),
     options: {
       ...DEFAULT_SESSION_OPTIONS,
       defaultSampleRate: 8000,
@@ -137,6 +144,9 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);
   await app.register(sessionsRoutes, { registry, guard });
+  const local = new LocalControlBus(registry, parts.nodeId);
+  const bus = parts.control ? parts.control(local) : local;
+  await app.register(callControlRoutes, { bus, guard, metrics, store: parts.store, nodeId: parts.nodeId });
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });

@@ -20,6 +20,7 @@ export class GatewayMetrics {
   readonly webhookDuration: Histogram<'route'>;
   readonly callsStarted: Counter;
   readonly turnLatency: Histogram<'stage'>;
+  readonly controlRequests: Counter<'action' | 'outcome'>;
 
   constructor(defaults = true) {
     const r = this.registry;
@@ -61,6 +62,12 @@ export class GatewayMetrics {
       name: 'exovoice_provider_failures_total',
       help: 'Cloud provider failures during calls (retried or not), by provider and error code',
       labelNames: ['provider', 'code'],
+      registers: [r],
+    });
+    this.controlRequests = new Counter({
+      name: 'exovoice_control_requests_total',
+      help: 'Live-call control requests (POST /calls/:id/...), by action and outcome',
+      labelNames: ['action', 'outcome'],
       registers: [r],
     });
     this.webhookDuration = new Histogram({
