@@ -81,7 +81,12 @@ async function press(call: SimulatedCall, keys: string): Promise<void> {
 describe('the Hindi front desk without any key', { concurrency: 2 }, () => {
   it('runs offline under its own name, with a warning at start-up', () => {
     assert.equal(hindi.language, 'hi-IN');
+    assert.equal(catalog.get('front-desk-hindi')!.name, 'front-desk-hindi-keypad');
     assert.equal(catalog.select({ customField: 'front-desk-hindi', customParameters: {} }), catalog.get('front-desk-hindi'));
+    assert.ok(
+      warnings.includes('agent "front-desk-hindi" (agents/front-desk-hindi.yaml) runs offline as "front-desk-hindi-keypad": SARVAM_API_KEY, LLM_API_KEY (or OPENAI_API_KEY) are not set'),
+      warnings.join('\n'),
+    );
   });
 
   it('serves a Hindi caller on the keypad: menu, order status by typed digits, hours, repeat, and a colleague', async () => {
@@ -127,8 +132,8 @@ describe('the Hindi front desk without any key', { concurrency: 2 }, () => {
     assert.deepEqual(
       events.map((e) => e.data),
       [
-        { language: 'hi-IN', via: 'start', agent: catalog.get('front-desk-hindi')!.name },
-        { language: 'en-IN', via: 'keypad', from: catalog.get('front-desk-hindi')!.name, agent: 'front-desk' },
+        { language: 'hi-IN', via: 'start', agent: 'front-desk-hindi-keypad' },
+        { language: 'en-IN', via: 'keypad', from: 'front-desk-hindi-keypad', agent: 'front-desk' },
       ],
     );
     await press(call, '1');
