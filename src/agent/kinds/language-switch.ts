@@ -2,7 +2,7 @@
 // language the caller chose (a language-menu key, or the language the recogniser detected): that agent's voice,
 // recogniser, prompts and brain take over on the same call, and may hand it on again. Each switch is a `language`
 // event on the call's timeline (the language, how it was chosen, the agent that took over).
-import type { Agent, AgentSession, CallControl, EndReason, LanguageChoice, SessionOptions } from '../../conversation/call-contract.js';
+import type { Agent, AgentEndReason, AgentSession, CallControl, LanguageChoice, SayMode, SessionOptions } from '../../conversation/call-contract.js';
 import type { PreparedAgent } from './preparation.js';
 
 /** An agent and the languages its callers may switch to, each served by another agent (looked up by name per call). */
@@ -47,6 +47,7 @@ class SwitchingSession implements AgentSession {
   #current: AgentSession | undefined;
   #agent: Agent;
   #ended = false;
+  #endReason: AgentEndReason = 'agent-switch';
   #generation = 0;
 
   constructor(
@@ -61,7 +62,7 @@ class SwitchingSession implements AgentSession {
     this.call.record('language', { language: first.language, via: 'start', agent: first.name });
     const session = await first.inner.start(this.call, { ...options, switchLanguage: (c) => this.#switch(c) });
     if (this.#generation === 0) this.#current = session;
-    else void session.onEnd?.('replaced'); // switched while starting: the chosen agent has the call
+    else void session.onEnd?.('agent-switch'); // switched while starting: the chosen agent has the call
     return this;
   }
 
@@ -73,8 +74,16 @@ class SwitchingSession implements AgentSession {
     this.#current?.onDtmf?.(digit, durationMs);
   }
 
-  onEnd(reason: EndReason): void | Promise<void> {
+  /** An operator's line, in the voice of the language in use. */
+  say(text: string, mode: SayMode): string | undefined {
+    const session = this.#current;
+    if (!session) return 'the call is switching language';
+    return session.say ? session.say(text, mode) : `agent "${this.#agent.name}" cannot speak given text`;
+  }
+
+  onEnd(reason: AgentEndReason): void | Promise<void> {
     this.#ended = true;
+    this.#endReason = reason;
     const session = this.#current;
     this.#current = undefined;
     return session?.onEnd?.(reason);
@@ -91,7 +100,7 @@ class SwitchingSession implements AgentSession {
     const generation = ++this.#generation;
     this.call.record('language', { language: choice.language, via: choice.via, from: from.name, agent: target.name });
     this.call.log.info({ language: choice.language, via: choice.via, agent: target.name }, 'caller chose a language');
-    void previous?.onEnd?.('replaced');
+    void previous?.onEnd?.('agent-switch');
     this.call.clear();
     void this.#start(target, choice, generation);
     return true;
@@ -100,7 +109,7 @@ class SwitchingSession implements AgentSession {
   async #start(target: Agent, choice: LanguageChoice, generation: number): Promise<void> {
     try {
       const session = await target.start(this.call, { switchLanguage: (c) => this.#switch(c), firstTurn: choice.turn });
-      if (this.#ended || generation !== this.#generation) void session.onEnd?.('replaced');
+      if (this.#ended || generation !== this.#generation) void session.onEnd?.(this.#endReason);
       else this.#current = session;
     } catch (err) {
       this.call.log.error({ err, agent: target.name }, 'the agent of the chosen language could not start');
