@@ -1,6 +1,6 @@
 // Language choice in definitions: `languages` (the agent of each language), `languageMenu` (keys that switch),
 // `detectLanguage` (cascades), checked when loading; the brains turn a menu key into a switch, except while an
-// order number is being typed; a cloud agent without its keys may stand in as its fallback.
+// order number is being typed; a cloud agent without its keys may stand in as its fallback; the model reads digits said aloud as digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENTS_DIR, createBuiltinAgents } from '../../src/agent/assembly/build-catalog.js';
 import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
-import { LlmBrain } from '../../src/agent/brain/llm-brain.js';
+import { LlmBrain, historyMessages } from '../../src/agent/brain/llm-brain.js';
 import { loadAgentDefinitions, loadDefinitions, parseDefinition } from '../../src/agent/definition/loader.js';
 import { LanguageSwitchingAgent } from '../../src/agent/kinds/language-switch.js';
 import type { BrainOutput } from '../../src/conversation/brain.js';
@@ -110,4 +110,22 @@ test('without its keys a cloud agent with withoutKeys: fallback is its fallback 
   });
   assert.throws(() => parseDefinition(CASCADE.replace('fallback: a\n', ''), 'cloud.yaml'), /withoutKeys: fallback needs a fallback agent/);
   assert.throws(() => parseDefinition(`${CASCADE}detectLanguage: [en-IN]\n`, 'cloud.yaml'), /detectLanguage\[0\]: "en-IN" is not one of languages/);
+});
+
+test('the model reads digits the caller said one by one as the number; the keypad as keys', () => {
+  assert.deepEqual(
+    historyMessages(
+      [
+        { role: 'agent', text: 'अपना ऑर्डर नंबर बताइए।' },
+        { role: 'caller', text: 'चार सात डबल दो नौ' },
+        { role: 'caller', text: '[DTMF] 9' },
+      ],
+      10,
+    ),
+    [
+      { role: 'assistant', content: 'अपना ऑर्डर नंबर बताइए।' },
+      { role: 'user', content: '47229' },
+      { role: 'user', content: '(keypad: 9)' },
+    ],
+  );
 });

@@ -5,6 +5,7 @@
 // Built-in `end_call` and `transfer` end the reply with the goodbye / hand-over line and an action.
 // A model request that fails before anything of it was said is retried once when that can help;
 // then the brain gives up with a ProviderFailure and the conversation falls back.
+import { digitsInText } from '../../language/spoken-digits.js';
 import { DEFAULT_JSON_LIMITS, tryParseBoundedJson } from '../../limits/bounded-json.js';
 import { ProviderError, abortReason, isRetryable } from '../../providers/errors.js';
 import type { ChatDelta, ChatMessage, LanguageModel, ToolCall, ToolSpec } from '../../providers/types.js';
@@ -305,7 +306,8 @@ export function historyMessages(history: readonly ConversationEntry[], max: numb
     const text = e.text.trim();
     if (!text) continue;
     if (e.role === 'agent') out.push({ role: 'assistant', content: text });
-    else out.push({ role: 'user', content: text.startsWith('[DTMF] ') ? `(keypad: ${text.slice(7)})` : text });
+    // Digits said one by one ("चार सात डबल दो नौ") reach the model as the number, ready for a tool's arguments.
+    else out.push({ role: 'user', content: text.startsWith('[DTMF] ') ? `(keypad: ${text.slice(7)})` : digitsInText(text) });
   }
   return out;
 }
