@@ -1,6 +1,7 @@
 // Language choice in definitions: `languages` (the agent of each language), `languageMenu` (keys that switch),
 // `detectLanguage` (cascades), checked when loading; the brains turn a menu key into a switch, except while an
-// order number is being typed; a cloud agent without its keys may stand in as its fallback; the model reads digits said aloud as digits.
+// order number is being typed; a cloud agent without its keys may stand in as its fallback; the model reads digits
+// said aloud as digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
