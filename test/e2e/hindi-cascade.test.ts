@@ -82,15 +82,8 @@ async function speak(call: SimulatedCall, rate: number): Promise<void> {
   await call.sendAudio(concat(await synthesize('hello there', rate, 'rms'), silence(400, rate)));
 }
 
-async function agentSays(r: Rig, call: SimulatedCall, predicate: (text: string) => boolean, from = 0): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const turns = r.journal.turns.get(call.callSid) ?? [];
-    const i = turns.findIndex((t, k) => k >= from && t.role === 'agent' && predicate(t.text));
-    if (i >= 0) return i;
-    if (Date.now() > deadline) assert.fail(`no such agent turn; transcript: ${JSON.stringify(turns.map((t) => [t.role, t.text]))}`);
-    await new Promise((res) => setTimeout(res, 25));
-  }
+function agentSays(r: Rig, call: SimulatedCall, test: (text: string) => boolean, from = 0): Promise<number> {
+  return r.journal.agentTurn(call.callSid, test, from);
 }
 
 const said = (r: Rig) => r.tts.requests.map((q) => q.body as { text: string; target_language_code: string; speaker: string; speech_sample_rate: number });
@@ -141,6 +134,22 @@ describe('the Hindi front desk on Sarvam and an LLM', { concurrency: 1 }, () => 
     const conn = r.stt.connections[0]!;
     assert.equal(conn.query.get('language-code'), 'unknown', 'Sarvam detects the language');
     assert.deepEqual(r.journal.eventsOf(call.callSid, 'language').map((e) => e.data), [{ language: 'hi-IN', via: 'start', agent: 'front-desk-hindi' }]);
+  });
+
+  it('Sarvam rate-limits the voice for good: the Hindi apology in espeak-ng, then the Hindi keypad desk carries on', async (t) => {
+    const r = await rig(t, 8000, [{ transcript: 'मेरा order कहाँ है?', language: 'hi-IN' }], () => ({ text: ['आपका ऑर्डर कल पहुँचेगा।'] }), ['front-desk-hindi']);
+    const keypad = parse(readFileSync(join(AGENTS_DIR, 'front-desk-hindi-keypad.yaml'), 'utf8'));
+    const call = await r.dial();
+    await agentSays(r, call, (x) => x === HINDI.greeting);
+    await call.waitFor('playoutIdle', { predicate: (e) => e.endOfReply, timeoutMs: 30_000 });
+    r.tts.failNext({ kind: 'rate-limit', retryAfterSec: 1 });
+    r.tts.failNext({ kind: 'rate-limit', retryAfterSec: 1 });
+    await speak(call, r.rate);
+    const menu = await agentSays(r, call, (x) => x === `${HINDI.prompts.apology} ${keypad.prompts.fallback.trim()}`);
+    assert.equal(r.journal.eventsOf(call.callSid, 'failover')[0]?.data.to, 'offline');
+    call.sendDtmf('2');
+    await agentSays(r, call, (x) => x === keypad.intents.find((i: { name: string }) => i.name === 'order-status').slot.ask, menu + 1);
+    await call.hangup();
   });
 
   it('a first turn heard in English goes to the English desk, which answers it; 9 does the same on the keypad', async (t) => {

@@ -58,16 +58,9 @@ function reply(def: AgentDefinition, intent: string, value?: string): string {
   return value ? template.replaceAll(`{${i.slot!.name}}`, speakDigits(value)) : template;
 }
 
-/** Waits until the call's transcript has an agent turn with `text` (after `from` turns), and returns its index. */
-async function agentSays(call: SimulatedCall, text: string, from = 0): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const turns = journal.turns.get(call.callSid) ?? [];
-    const i = turns.findIndex((t, k) => k >= from && t.role === 'agent' && t.text === text);
-    if (i >= 0) return i;
-    if (Date.now() > deadline) assert.fail(`no agent turn "${text}"; transcript: ${JSON.stringify(turns.map((t) => [t.role, t.text]))}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** The index of the call's agent turn saying `text` (after `from` turns), once there is one. */
+function agentSays(call: SimulatedCall, text: string, from = 0): Promise<number> {
+  return journal.agentTurn(call.callSid, (t) => t === text, from);
 }
 
 /** Presses keys one after another. */
