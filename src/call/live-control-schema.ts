@@ -1,6 +1,7 @@
 // The rules for live-call control input, in one place: the HTTP routes build their bodies on them, and the fleet's
 // control bus checks with them what another node (or an older version) sent.
 import { z } from 'zod';
+import { NODE_ID_PATTERN } from '../config/env.js';
 import { ID_RULES, isValidId } from '../exotel/identifiers.js';
 import { SAY_TEXT_MAX_CHARS, type ControlOutcome, type LiveAction } from './live-control.js';
 
@@ -31,8 +32,7 @@ export const liveActionSchema: z.ZodType<LiveAction> = z.discriminatedUnion('kin
 ]);
 
 /** A fleet node's id (NODE_ID). */
-export const NODE_ID_RULE = /^[A-Za-z0-9._-]{1,64}$/;
-export const nodeIdSchema = z.string().regex(NODE_ID_RULE);
+export const nodeIdSchema = z.string().regex(NODE_ID_PATTERN);
 const nodeId = nodeIdSchema.optional();
 
 export const controlOutcomeSchema: z.ZodType<ControlOutcome> = z.discriminatedUnion('status', [

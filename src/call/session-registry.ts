@@ -14,6 +14,8 @@ export interface SessionSnapshot {
   framesIn: number;
   framesOut: number;
   state: 'connected' | 'streaming' | 'ending';
+  /** The fleet node that holds the call (fleet mode). */
+  nodeId?: string;
 }
 
 export interface LiveSession {

@@ -71,7 +71,14 @@ export class CallSession implements LiveSession, CallScope {
     this.openedAtTick = this.lastMessageAt = base.now();
     this.gate = new InboundGate(deps.options, this.openedAtTick, deps.metrics, () => this.log);
     const previous = deps.registry.get(this.callId);
-    if (previous) previous.terminate('replaced');
+    if (previous) {
+      // Exotel reconnecting a call is the expected case; but without EXOTEL_WS_TOKEN any client that knows a live
+      // call's call_id can take it over this way, so the operator hears of every takeover.
+      const { durationMs, framesIn, state } = previous.snapshot(Date.now());
+      this.log.warn({ previousDurationMs: durationMs, previousFramesIn: framesIn, previousState: state }, 'a new media socket replaced this live call');
+      this.record('call-replaced', { previousDurationMs: durationMs, previousFramesIn: framesIn, previousState: state });
+      previous.terminate('replaced');
+    }
     deps.registry.add(this);
     deps.metrics.activeCalls++;
     deps.metrics.callsStarted.inc();

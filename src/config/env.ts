@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -50,6 +51,12 @@ const schema = z.object({
   }),
   DEFAULT_AGENT: optionalString,
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  // Set: the call records live in Postgres (a fleet of nodes shares it); unset: SQLite in DATA_DIR. Never echoed unmasked.
+  DATABASE_URL: optionalString.refine((v) => v === undefined || isPostgresUrl(v), {
+    message: 'must be a postgres:// (or postgresql://) URL with a host, e.g. postgres://exovoice:secret@db.internal:5432/exovoice',
+  }),
+  PG_POOL_SIZE: intInRange(10, 1, 1000),
+  PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   DRAIN_TIMEOUT_MS: intInRange(30000, 0, 3_600_000),
   LOG_LEVEL: optionalString
     .transform((v) => (v ?? 'info').toLowerCase())
@@ -106,7 +113,18 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
+  REDIS_URL: optionalString.refine((v) => v === undefined || isRedisUrl(v), {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  }),
+  NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
+    message: 'must be 1-64 letters, digits, ".", "_" or "-"',
+  }),
+  // 3 s: a dead node's calls are closed within 2 periods (6 s), and a node survives a 1.5 s event-loop stall.
+  HEARTBEAT_MS: intInRange(3000, 200, 60_000),
 });
+
+/** What a node id may be: it is part of Redis keys and log lines. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every variable this schema reads (the .env.example test checks each is documented). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -122,6 +140,12 @@ export interface Config {
   sampleRate: SampleRate;
   defaultAgent?: string;
   dataDir: string;
+  /** Postgres for the call records (instead of SQLite in dataDir). */
+  databaseUrl?: string;
+  /** Postgres connections per process. */
+  pgPoolSize: number;
+  /** Longest one Postgres statement may run; a write that takes longer is retried later. */
+  pgStatementTimeoutMs: number;
   drainTimeoutMs: number;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -138,6 +162,12 @@ export interface Config {
   apiKey?: string;
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
   callbackSecret?: string;
+  /** Selects fleet mode: sessions, call details, the dial limit and leases shared through Redis. */
+  redisUrl?: string;
+  /** This node's name in the fleet (Redis keys, the sessions list). */
+  nodeId: string;
+  /** How often a fleet node heartbeats its live calls to Redis. */
+  heartbeatMs: number;
   exotel: {
     /** Overrides https://<subdomain> (tests point it at a local fake). */
     apiBaseUrl?: string;
@@ -161,12 +191,7 @@ export class ConfigError extends Error {
 
 /** Validates the environment; throws a ConfigError whose message is one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(schema, env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const publicBaseUrl = (e.WEBHOOK_BASE_URL ?? e.RENDER_EXTERNAL_URL)?.replace(/\/+$/, '');
   if (nodeEnv === 'production' && publicBaseUrl && !/^(https|wss):/i.test(publicBaseUrl)) {
@@ -185,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sampleRate: e.EXOTEL_SAMPLE_RATE,
     defaultAgent: e.DEFAULT_AGENT,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    pgPoolSize: e.PG_POOL_SIZE,
+    pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -194,6 +222,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsFailedUpgradesPerMin: e.WS_FAILED_UPGRADES_PER_MIN,
     trustProxy: e.TRUST_PROXY,
     apiKey: e.API_KEY,
+    redisUrl: e.REDIS_URL,
+    nodeId: e.NODE_ID ?? defaultNodeId(),
+    heartbeatMs: e.HEARTBEAT_MS,
     callbackSecret:
       e.CALLBACK_SECRET ??
       // Without an explicit secret, derive one from a secret we already hold; never use the raw value.
@@ -212,6 +243,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callerId: e.EXOTEL_CALLER_ID,
     },
   };
+}
+
+/** What a client of a running server (`exovoice call`) reads from the environment, by the server's own rules. */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'port' | 'apiKey'> {
+  const e = parseOrThrow(schema.pick({ PORT: true, API_KEY: true }), env);
+  return { port: e.PORT, apiKey: e.API_KEY };
+}
+
+function parseOrThrow<T extends z.ZodType>(s: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = s.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** hostname-pid, with anything a node id may not hold replaced (hostnames can be long or odd). */
+function defaultNodeId(): string {
+  const pid = `-${process.pid}`;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64 - pid.length) || 'node';
+  return `${host}${pid}`;
 }
 
 /** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */

@@ -9,14 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { controlOutcomeSchema, liveActionSchema, NODE_ID_RULE, nodeIdSchema } from '../call/live-control-schema.js';
+import { NODE_ID_PATTERN } from '../config/env.js';
+import { redisKeys } from './redis-keys.js';
+import { controlOutcomeSchema, liveActionSchema, nodeIdSchema } from '../call/live-control-schema.js';
 import { CONTROL_TIMEOUT_MS, type ControlBus, type ControlOrigin, type ControlOutcome, type LiveAction, type LocalControlBus } from '../call/live-control.js';
 import { isValidId } from '../exotel/identifiers.js';
 import { tryParseBoundedJson } from '../limits/bounded-json.js';
 
-const callOwnerKey = (callId: string) => `exovoice:call-owner:${callId}`;
-const requestChannel = (node: string) => `exovoice:control:${node}`;
-const replyChannel = (node: string) => `exovoice:control-reply:${node}`;
+const callOwnerKey = redisKeys.callOwner;
+const requestChannel = redisKeys.controlRequests;
+const replyChannel = redisKeys.controlReplies;
 
 /** Control messages are small: a say line is at most 1000 characters. */
 const MESSAGE_LIMITS = { maxBytes: 16 * 1024, maxDepth: 4, maxKeys: 16, maxItems: 0, maxStringLength: 8 * 1024 };
@@ -68,7 +70,7 @@ export class RedisControlBus implements ControlBus {
   private closed = false;
 
   constructor(private readonly o: RedisControlBusOptions) {
-    if (!NODE_ID_RULE.test(o.nodeId)) throw new Error(`node id "${o.nodeId}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    if (!NODE_ID_PATTERN.test(o.nodeId)) throw new Error(`node id "${o.nodeId}" must be 1-64 letters, digits, ".", "_" or "-"`);
     this.timeoutMs = o.timeoutMs ?? CONTROL_TIMEOUT_MS;
     this.faults = o.faults ?? outageLog(o.log);
   }
@@ -105,7 +107,7 @@ export class RedisControlBus implements ControlBus {
       return { status: 'not-found', localOnly: true };
     }
     if (owner === null) return { status: 'not-found' };
-    if (!NODE_ID_RULE.test(owner)) {
+    if (!NODE_ID_PATTERN.test(owner)) {
       this.stats.malformed++;
       return { status: 'not-found' };
     }

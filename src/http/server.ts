@@ -10,6 +10,8 @@ import { LocalControlBus, type ControlBus } from '../call/live-control.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
+import { registerWorkerPoolMetrics } from '../providers/worker-pool-metrics.js';
+import { sharedWorkerPools } from '../providers/worker-pool.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
@@ -19,7 +21,8 @@ import { callRecordRoutes } from './routes/call-records.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
 import { OutboundDialer } from '../call/outbound-dialer.js';
-import { SlidingWindowLimiter } from '../call/rate-limiter.js';
+import { SlidingWindowLimiter, type DialLimiter } from '../call/rate-limiter.js';
+import type { FleetHealth } from '../fleet/redis-health.js';
 import { StatusRefresher } from '../call/status-refresher.js';
 import { ExotelRestClient } from '../exotel/rest-client.js';
 import { healthRoutes } from './routes/health.js';
@@ -47,6 +50,14 @@ export interface GatewayParts {
   session?: Partial<SessionOptions>;
   /** Overrides the HTTP time-outs (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /** Fleet mode (src/fleet): the shared dial limit, the status-refresh lease, Redis's state on /ready. */
+  fleet?: GatewayFleet;
+}
+
+export interface GatewayFleet {
+  dialLimiter: DialLimiter;
+  holdsStatusRefresh(): boolean;
+  health(): FleetHealth;
 }
 
 /** How long a client may take, in milliseconds (0: no limit). */
@@ -139,7 +150,14 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
 
   const store = parts.store;
   if (store) registerStoreMetrics(metrics.registry, store);
-  await app.register(healthRoutes, { metrics, isDraining, ...(store ? { storeHealth: () => store.health() } : {}) });
+  registerWorkerPoolMetrics(metrics.registry, sharedWorkerPools);
+  const fleet = parts.fleet;
+  await app.register(healthRoutes, {
+    metrics,
+    isDraining,
+    ...(store ? { storeHealth: () => store.health() } : {}),
+    ...(fleet ? { fleetHealth: () => fleet.health() } : {}),
+  });
   await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);
@@ -155,12 +173,17 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
       config,
       store: parts.store,
       rest,
-      limiter: new SlidingWindowLimiter(config.exotel.callsPerMinute),
+      limiter: fleet?.dialLimiter ?? new SlidingWindowLimiter(config.exotel.callsPerMinute),
       log: logger.child({ component: 'dialer' }),
     });
     await app.register(outboundCallRoutes, { dialer, guard });
     if (rest) {
-      const refresher = new StatusRefresher({ store: parts.store, rest, log: logger.child({ component: 'status-refresh' }) });
+      const refresher = new StatusRefresher({
+        store: parts.store,
+        rest,
+        log: logger.child({ component: 'status-refresh' }),
+        ...(fleet ? { isLeader: () => fleet.holdsStatusRefresh() } : {}),
+      });
       refresher.start();
       app.addHook('onClose', () => refresher.stop());
     }
