@@ -35,18 +35,34 @@ export interface SessionRegistry {
   list(): SessionSnapshot[] | Promise<SessionSnapshot[]>;
   readonly size: number;
   all(): Iterable<LiveSession>;
+  /** Calls `listener` when a call is added or removed (the console's live list); returns the unsubscribe. */
+  onChange?(listener: () => void): () => void;
 }
 
 export class MemorySessionRegistry implements SessionRegistry {
   private readonly sessions = new Map<string, LiveSession>();
+  private readonly listeners = new Set<() => void>();
 
   add(session: LiveSession): void {
     this.sessions.set(session.callId, session);
+    this.changed();
   }
 
   remove(session: LiveSession): void {
     // A reconnect may already have replaced this call's entry with a newer session.
-    if (this.sessions.get(session.callId) === session) this.sessions.delete(session.callId);
+    if (this.sessions.get(session.callId) === session) {
+      this.sessions.delete(session.callId);
+      this.changed();
+    }
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   get(callId: string): LiveSession | undefined {

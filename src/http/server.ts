@@ -7,6 +7,7 @@ import { realScheduler, type Scheduler } from '../clock/scheduler.js';
 import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
 import { LocalControlBus, type ControlBus } from '../call/live-control.js';
+import { CallFeed } from '../call/call-feed.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
@@ -18,6 +19,8 @@ import { adminGuard } from './admin-auth.js';
 import { HTTP_INPUT_LIMITS, InputError, parseFormText, parseJsonBody, parseMultipart, parseQueryString, queryProblem } from './bounded-input.js';
 import { callControlRoutes } from './routes/call-control.js';
 import { callRecordRoutes } from './routes/call-records.js';
+import { consoleRoutes } from './routes/console.js';
+import { consoleApiRoutes } from './routes/console-api.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
 import { OutboundDialer } from '../call/outbound-dialer.js';
@@ -129,7 +132,10 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   registerBodyParsers(app);
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
 
-  const journal = parts.journal;
+  // The console's live view watches calls through the feed, in front of the call records.
+  const feed = new CallFeed();
+  registry.onChange?.(() => feed.sessionsChanged());
+  const journal = feed.journal(parts.journal);
   const sessionDeps = {
     registry,
     metrics,
@@ -158,13 +164,15 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
     ...(store ? { storeHealth: () => store.health() } : {}),
     ...(fleet ? { fleetHealth: () => fleet.health() } : {}),
   });
-  await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
+  await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);
   await app.register(sessionsRoutes, { registry, guard });
   const local = new LocalControlBus(registry, parts.nodeId);
   const bus = parts.control ? parts.control(local) : local;
   await app.register(callControlRoutes, { bus, guard, metrics, store: parts.store, nodeId: parts.nodeId });
+  await app.register(consoleRoutes, {});
+  await app.register(consoleApiRoutes, { registry, feed, guard, agents, wsPath: config.wsPath, wsToken: config.wsToken });
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });

@@ -80,6 +80,10 @@ export function listCalls(db: Db, q: ListQuery): ListPage {
     where.push('(c.from_number = ? OR c.to_number = ?)');
     params.push(q.number, q.number);
   }
+  if (q.agent !== undefined) {
+    where.push('c.agent = ?');
+    params.push(q.agent);
+  }
   if (q.from !== undefined) {
     where.push('c.created_at >= ?');
     params.push(dateMs(q.from, 'from'));
