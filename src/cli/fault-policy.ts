@@ -8,6 +8,12 @@ export interface SuperviseOptions {
   drainTimeoutMs: number;
   /** After the drain, before the exit code is returned (closing the store). */
   afterDrain?: () => Promise<void>;
+  /**
+   * A cluster worker: a second SIGTERM/SIGINT during the drain is ignored instead of killing the process, since a
+   * worker may get the signal twice (from the primary, and from a supervisor that signals the whole process group).
+   * The primary owns "a second signal kills".
+   */
+  ignoreRepeatedSignals?: boolean;
 }
 
 /**
@@ -60,8 +66,9 @@ export function superviseGateway(o: SuperviseOptions): Promise<number> {
       process.off('SIGINT', onSigint);
       // The fault handlers stay until exit: a fault during the drain must not kill the process mid-drain.
     };
-    process.once('SIGTERM', onSigterm);
-    process.once('SIGINT', onSigint);
+    const listen = o.ignoreRepeatedSignals ? 'on' : 'once';
+    process[listen]('SIGTERM', onSigterm);
+    process[listen]('SIGINT', onSigint);
     process.on('uncaughtException', onException);
     process.on('unhandledRejection', onRejection);
   });

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { parseArgs } from 'node:util';
 import { createBuiltinAgents, prepareAgents } from '../agent/assembly/build-catalog.js';
 import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
@@ -5,28 +7,40 @@ import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
 import { DataDirError } from '../store/data-dir.js';
+import { runCluster } from './cluster.js';
 import { superviseGateway } from './fault-policy.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
+import { registerNodeInfo } from '../observability/metrics.js';
 import { maskUrl } from '../observability/redact.js';
 
 /**
- * `exovoice serve`: runs the gateway until SIGTERM/SIGINT (drains calls, exits 0) or a fault outside any call
- * (drains, exits 1); a fault inside a call ends that call only.
+ * `exovoice serve [--workers N]`: runs the gateway until SIGTERM/SIGINT (drains calls, exits 0) or a fault outside
+ * any call (drains, exits 1); a fault inside a call ends that call only. With several workers this process is
+ * their primary (cli/cluster.ts) and each worker runs the rest of this function.
  */
-export async function serveCommand(): Promise<number> {
+export async function serveCommand(argv: string[] = []): Promise<number> {
   let config;
   try {
+    const { values } = parseArgs({ args: argv, options: { workers: { type: 'string' } } });
     loadDotEnv();
+    if (values.workers !== undefined) process.env.WORKERS = values.workers;
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`exovoice: ${err.message}`);
       return 1;
     }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`exovoice serve: ${(err as Error).message}\nusage: exovoice serve [--workers N|auto]`);
+      return 2;
+    }
     throw err;
   }
-  const logger = createLogger(config.logLevel, { format: config.logFormat });
+  const baseLogger = createLogger(config.logLevel, { format: config.logFormat });
+  if (cluster.isPrimary && config.workers > 1) return runCluster(config, baseLogger);
+  // Several workers write to one stdout: each line says whose it is.
+  const logger = cluster.isWorker ? baseLogger.child({ node: config.nodeId }) : baseLogger;
   // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
   let store;
   try {
@@ -56,6 +70,7 @@ export async function serveCommand(): Promise<number> {
   if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));
   const gateway = await buildGateway({ config, logger, agents, store, journal });
+  registerNodeInfo(gateway.metrics.registry, config.nodeId);
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   logger.info(
     {
@@ -72,5 +87,11 @@ export async function serveCommand(): Promise<number> {
   if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
   if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
 
-  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain: () => store.close() });
+  return superviseGateway({
+    gateway,
+    logger,
+    drainTimeoutMs: config.drainTimeoutMs,
+    afterDrain: () => store.close(),
+    ignoreRepeatedSignals: cluster.isWorker,
+  });
 }

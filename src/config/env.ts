@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism, hostname } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -27,6 +28,11 @@ const intInRange = (def: number, min: number, max: number) =>
     }
     return n;
   });
+
+/** What another node, Redis and the logs accept as a node's name. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** More worker processes than this on one machine is a configuration mistake, not a bigger machine. */
+export const MAX_WORKERS = 64;
 
 const schema = z.object({
   NODE_ENV: optionalString,
@@ -106,6 +112,26 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
+  // Fleet: the node's name, the shared registry and the shared call store (see README "Running as a fleet").
+  NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
+    message: 'must be 1 to 64 letters, digits, ".", "_" or "-"',
+  }),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/\S+$/i.test(v), {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  }),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/i.test(v), {
+    message: 'must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/exovoice',
+  }),
+  WORKERS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return 1;
+    if (v.toLowerCase() === 'auto') return availableParallelism();
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+      ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to ${MAX_WORKERS} or "auto" (one per core), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
 });
 
 /** Every variable this schema reads (the .env.example test checks each is documented). */
@@ -153,6 +179,12 @@ export interface Config {
     appId?: string;
     callerId?: string;
   };
+  /** This node's name in the fleet (default hostname-pid; a cluster worker gets `<primary's id>-w<k>`). */
+  nodeId: string;
+  redisUrl?: string;
+  databaseUrl?: string;
+  /** Processes `exovoice serve` runs (node:cluster); 1: this process serves, as it always has. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -211,7 +243,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appId: e.EXOTEL_APP_ID,
       callerId: e.EXOTEL_CALLER_ID,
     },
+    nodeId: e.NODE_ID ?? defaultNodeId(),
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    workers: e.WORKERS,
   };
+}
+
+/** hostname-pid, cut to the characters and length a node id allows (a hostname may be a 253-character FQDN). */
+function defaultNodeId(): string {
+  const suffix = `-${process.pid}`;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) || 'node';
+  return `${host}${suffix}`;
 }
 
 /** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */
