@@ -122,7 +122,7 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
   };
 }
 
-test('serve --workers 2: both workers answer on one port, a killed worker is restarted, SIGTERM drains all and exits 0', { timeout: 180_000 }, async () => {
+test('serve --workers 2: both workers answer on one port, a killed worker is restarted, SIGTERM drains all and exits 0', { timeout: 300_000 }, async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'exovoice-cluster-'));
   const redis = await startRedisProcess();
   const db = await createDatabase();
