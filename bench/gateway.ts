@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../test/helpers/gateway.js';
-import { startRedisProcess, type RedisProcess } from '../test/helpers/redis-process.js';
+import { startTestRedis, type TestRedis } from '../test/helpers/redis-server.js';
 import { concat, silence, synthesize } from '../test/helpers/speech.js';
 import { RATE, round, type LoadWindow } from './gateway-load.js';
 import type { SimCommand } from './gateway-sim.js';
@@ -225,14 +225,14 @@ async function forkedTarget(kind: Kind): Promise<Target> {
 
 interface SharedStores {
   env: Record<string, string>;
-  redis: RedisProcess;
+  redis: TestRedis;
   database: string;
   close(): Promise<void>;
 }
 
 /** A Redis of our own and a fresh Postgres database, dropped afterwards. */
 async function sharedStores(): Promise<SharedStores> {
-  const redis = await startRedisProcess();
+  const redis = await startTestRedis();
   const database = `exovoice_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect().catch((err: Error) => {
@@ -277,7 +277,8 @@ async function serverTarget(workers: number, shared?: SharedStores): Promise<Tar
   while (workers > 1 && treeOf(child.pid!).length < workers + 1) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 2000));
   const server = new CpuMeter(() => treeOf(child.pid!));
-  const redis = shared ? new CpuMeter(() => [shared.redis.child.pid!]) : undefined;
+  // redis-server titles itself `redis-server 127.0.0.1:<port>`.
+  const redis = shared ? new CpuMeter(() => pidsWhere((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`redis-server 127.0.0.1:${shared.redis.port}`))) : undefined;
   // Postgres backends serving our database (their process titles name it).
   const postgres = shared
     ? new CpuMeter(() => pidsWhere((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(shared.database)))

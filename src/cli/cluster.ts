@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 
@@ -8,20 +9,25 @@ import type { Config } from '../config/env.js';
  * worker that took it), restarts a worker that dies, and on SIGTERM/SIGINT drains them all and exits when they have.
  */
 
+/** WORKERS as a count: `auto` is one per core this process may use. */
+export function workerCount(workers: Config['workers']): number {
+  return workers === 'auto' ? availableParallelism() : workers;
+}
+
 /**
  * Why this configuration cannot run several workers, or undefined. Each worker is a node of a fleet: without Redis
  * one worker's webhook details, sessions list and dial rate would be invisible to the others. SQLite is refused too:
  * several writer processes on one file block each other's event loops (busy waits of up to the busy time-out, on the
  * media path), and each worker's start-up orphan recovery would close the calls the other workers hold.
  */
-export function clusterProblem(config: Pick<Config, 'workers' | 'redisUrl' | 'databaseUrl'>): string | undefined {
-  if (config.workers <= 1) return undefined;
+export function clusterProblem(workers: number, config: Pick<Config, 'redisUrl' | 'databaseUrl'>): string | undefined {
+  if (workers <= 1) return undefined;
   const missing = [
     ...(config.redisUrl ? [] : ['REDIS_URL=redis://… (the workers share live calls, call details and the dial rate through Redis)']),
     ...(config.databaseUrl ? [] : ['DATABASE_URL=postgres://… (SQLite is one file per process)']),
   ];
   if (missing.length === 0) return undefined;
-  return `WORKERS=${config.workers} runs ${config.workers} nodes on this machine, so set ${missing.join(' and ')}, or run one worker`;
+  return `WORKERS=${workers} runs ${workers} nodes on this machine, so set ${missing.join(' and ')}, or run one worker`;
 }
 
 /** Worker k's node id: `<base>-w<k>`, then `<base>-w<k>.<n>` after its n-th restart (cut to fit 64 characters). */
@@ -75,13 +81,13 @@ interface Slot {
 }
 
 /** The primary: refuses a configuration `clusterProblem` names, else runs the workers until a signal. Exit code. */
-export function runCluster(config: Config, logger: Logger): Promise<number> {
-  const problem = clusterProblem(config);
+export function runCluster(config: Config, workers: number, logger: Logger): Promise<number> {
+  const problem = clusterProblem(workers, config);
   if (problem) {
     console.error(`exovoice: ${problem}`);
     return Promise.resolve(1);
   }
-  return runPrimary({ workers: config.workers, nodeId: config.nodeId, drainTimeoutMs: config.drainTimeoutMs, logger });
+  return runPrimary({ workers, nodeId: config.nodeId, drainTimeoutMs: config.drainTimeoutMs, logger });
 }
 
 /**

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { currentCall } from '../observability/call-context.js';
 import type { Gateway } from '../http/server.js';
@@ -8,12 +9,6 @@ export interface SuperviseOptions {
   drainTimeoutMs: number;
   /** After the drain, before the exit code is returned (closing the store). */
   afterDrain?: () => Promise<void>;
-  /**
-   * A cluster worker: a second SIGTERM/SIGINT during the drain is ignored instead of killing the process, since a
-   * worker may get the signal twice (from the primary, and from a supervisor that signals the whole process group).
-   * The primary owns "a second signal kills".
-   */
-  ignoreRepeatedSignals?: boolean;
 }
 
 /**
@@ -66,7 +61,10 @@ export function superviseGateway(o: SuperviseOptions): Promise<number> {
       process.off('SIGINT', onSigint);
       // The fault handlers stay until exit: a fault during the drain must not kill the process mid-drain.
     };
-    const listen = o.ignoreRepeatedSignals ? 'on' : 'once';
+    // A cluster worker ignores a second signal during its drain instead of dying of it: it may get each signal twice
+    // (from its primary, and from a supervisor that signals the whole process group). The primary owns "a second
+    // signal kills at once".
+    const listen = cluster.isWorker ? 'on' : 'once';
     process[listen]('SIGTERM', onSigterm);
     process[listen]('SIGINT', onSigint);
     process.on('uncaughtException', onException);

@@ -7,7 +7,7 @@ import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
 import { DataDirError } from '../store/data-dir.js';
-import { runCluster } from './cluster.js';
+import { runCluster, workerCount } from './cluster.js';
 import { superviseGateway } from './fault-policy.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
@@ -38,7 +38,8 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
     throw err;
   }
   const baseLogger = createLogger(config.logLevel, { format: config.logFormat });
-  if (cluster.isPrimary && config.workers > 1) return runCluster(config, baseLogger);
+  const workers = workerCount(config.workers);
+  if (cluster.isPrimary && workers > 1) return runCluster(config, workers, baseLogger);
   // Several workers write to one stdout: each line says whose it is.
   const logger = cluster.isWorker ? baseLogger.child({ node: config.nodeId }) : baseLogger;
   // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
@@ -87,11 +88,5 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
   if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
 
-  return superviseGateway({
-    gateway,
-    logger,
-    drainTimeoutMs: config.drainTimeoutMs,
-    afterDrain: () => store.close(),
-    ignoreRepeatedSignals: cluster.isWorker,
-  });
+  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain: () => store.close() });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -29,8 +29,6 @@ const intInRange = (def: number, min: number, max: number) =>
     return n;
   });
 
-/** What another node, Redis and the logs accept as a node's name. */
-export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** More worker processes than this on one machine is a configuration mistake, not a bigger machine. */
 export const MAX_WORKERS = 64;
 
@@ -56,6 +54,19 @@ const schema = z.object({
   }),
   DEFAULT_AGENT: optionalString,
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/i.test(v), {
+    message: 'must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/exovoice',
+  }),
+  WORKERS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return 1;
+    if (v.toLowerCase() === 'auto') return 'auto' as const;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+      ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to ${MAX_WORKERS} or "auto" (one per core), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
   DRAIN_TIMEOUT_MS: intInRange(30000, 0, 3_600_000),
   LOG_LEVEL: optionalString
     .transform((v) => (v ?? 'info').toLowerCase())
@@ -112,27 +123,18 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
-  // Fleet: the node's name, the shared registry and the shared call store (see README "Running as a fleet").
-  NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
-    message: 'must be 1 to 64 letters, digits, ".", "_" or "-"',
-  }),
-  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/\S+$/i.test(v), {
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/[^\s]*$/i.test(v), {
     message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
   }),
-  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/i.test(v), {
-    message: 'must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/exovoice',
+  NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
+    message: 'must be 1-64 letters, digits, ".", "_" or "-"',
   }),
-  WORKERS: optionalString.transform((v, ctx) => {
-    if (v === undefined) return 1;
-    if (v.toLowerCase() === 'auto') return availableParallelism();
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
-      ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to ${MAX_WORKERS} or "auto" (one per core), got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
+  // 3 s: a dead node's calls are closed within 2 periods (6 s), and a node survives a 1.5 s event-loop stall.
+  HEARTBEAT_MS: intInRange(3000, 200, 60_000),
 });
+
+/** What a node id may be: it is part of Redis keys and log lines. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every variable this schema reads (the .env.example test checks each is documented). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -148,6 +150,10 @@ export interface Config {
   sampleRate: SampleRate;
   defaultAgent?: string;
   dataDir: string;
+  /** postgres:// URL of the call record database; unset: SQLite in `dataDir`. */
+  databaseUrl?: string;
+  /** Processes `exovoice serve` runs (node:cluster); `auto`: one per core; 1: this process serves, as always. */
+  workers: number | 'auto';
   drainTimeoutMs: number;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -164,6 +170,12 @@ export interface Config {
   apiKey?: string;
   /** Keys the tokens in the status-callback URLs we give Exotel (which signs nothing). */
   callbackSecret?: string;
+  /** Selects fleet mode: sessions, call details, the dial limit and leases shared through Redis. */
+  redisUrl?: string;
+  /** This node's name in the fleet (Redis keys, the sessions list). */
+  nodeId: string;
+  /** How often a fleet node heartbeats its live calls to Redis. */
+  heartbeatMs: number;
   exotel: {
     /** Overrides https://<subdomain> (tests point it at a local fake). */
     apiBaseUrl?: string;
@@ -179,12 +191,6 @@ export interface Config {
     appId?: string;
     callerId?: string;
   };
-  /** This node's name in the fleet (default hostname-pid; a cluster worker gets `<primary's id>-w<k>`). */
-  nodeId: string;
-  redisUrl?: string;
-  databaseUrl?: string;
-  /** Processes `exovoice serve` runs (node:cluster); 1: this process serves, as it always has. */
-  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sampleRate: e.EXOTEL_SAMPLE_RATE,
     defaultAgent: e.DEFAULT_AGENT,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    workers: e.WORKERS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -226,6 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsFailedUpgradesPerMin: e.WS_FAILED_UPGRADES_PER_MIN,
     trustProxy: e.TRUST_PROXY,
     apiKey: e.API_KEY,
+    redisUrl: e.REDIS_URL,
+    nodeId: e.NODE_ID ?? defaultNodeId(),
+    heartbeatMs: e.HEARTBEAT_MS,
     callbackSecret:
       e.CALLBACK_SECRET ??
       // Without an explicit secret, derive one from a secret we already hold; never use the raw value.
@@ -243,18 +254,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appId: e.EXOTEL_APP_ID,
       callerId: e.EXOTEL_CALLER_ID,
     },
-    nodeId: e.NODE_ID ?? defaultNodeId(),
-    redisUrl: e.REDIS_URL,
-    databaseUrl: e.DATABASE_URL,
-    workers: e.WORKERS,
   };
 }
 
-/** hostname-pid, cut to the characters and length a node id allows (a hostname may be a 253-character FQDN). */
+/** hostname-pid, with anything a node id may not hold replaced (hostnames can be long or odd). */
 function defaultNodeId(): string {
-  const suffix = `-${process.pid}`;
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) || 'node';
-  return `${host}${suffix}`;
+  const pid = `-${process.pid}`;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64 - pid.length) || 'node';
+  return `${host}${pid}`;
 }
 
 /** An IP address or CIDR range, as proxy-addr (fastify's trustProxy) takes them. */

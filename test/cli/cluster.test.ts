@@ -5,11 +5,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { clusterProblem, RestartBackoff, workerNodeId } from '../../src/cli/cluster.js';
+import { availableParallelism } from 'node:os';
+import { clusterProblem, RestartBackoff, workerCount, workerNodeId } from '../../src/cli/cluster.js';
 import { loadConfig } from '../../src/config/env.js';
 import { ExotelSocket } from '../helpers/exotel-socket.js';
 import { freePort } from '../helpers/gateway.js';
-import { startRedisProcess } from '../helpers/redis-process.js';
+import { startTestRedis } from '../helpers/redis-server.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,12 +32,13 @@ test('worker node ids: a suffix per worker and per restart, always a valid node 
 });
 
 test('WORKERS: 1 by default, "auto" is one per core, nonsense is refused naming the variable', () => {
-  assert.equal(loadConfig({}).workers, 1);
-  assert.ok(loadConfig({ WORKERS: 'auto' }).workers >= 1);
+  assert.equal(workerCount(loadConfig({}).workers), 1);
+  assert.equal(workerCount(loadConfig({ WORKERS: 'auto' }).workers), availableParallelism());
+  assert.equal(workerCount(loadConfig({ WORKERS: '3' }).workers), 3);
   assert.throws(() => loadConfig({ WORKERS: '0' }), /WORKERS: must be an integer from 1 to 64 or "auto"/);
-  assert.equal(clusterProblem({ workers: 1 }), undefined, 'one worker needs nothing shared');
-  assert.equal(clusterProblem({ workers: 2, redisUrl: 'redis://r', databaseUrl: 'postgres://p/db' }), undefined);
-  assert.match(clusterProblem({ workers: 2, redisUrl: 'redis://r' })!, /set DATABASE_URL=postgres:\/\//);
+  assert.equal(clusterProblem(1, {}), undefined, 'one worker needs nothing shared');
+  assert.equal(clusterProblem(2, { redisUrl: 'redis://r', databaseUrl: 'postgres://p/db' }), undefined);
+  assert.match(clusterProblem(2, { redisUrl: 'redis://r' })!, /set DATABASE_URL=postgres:\/\//);
 });
 
 test('--workers 2 without REDIS_URL stops start-up with one line saying what to set', async () => {
@@ -124,7 +126,7 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
 
 test('serve --workers 2: both workers answer on one port, a killed worker is restarted, SIGTERM drains all and exits 0', { timeout: 300_000 }, async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'exovoice-cluster-'));
-  const redis = await startRedisProcess();
+  const redis = await startTestRedis();
   const db = await createDatabase();
   const port = await freePort();
   const srv = startServerProcess(
