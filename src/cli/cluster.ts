@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 
@@ -8,6 +9,28 @@ import type { Config } from '../config/env.js';
  * port (node:cluster hands each new connection to the next worker, round robin; a WebSocket then stays on the
  * worker that took it), restarts a worker that dies, and on SIGTERM/SIGINT drains them all and exits when they have.
  */
+
+const SERVE_USAGE = 'usage: exovoice serve [--workers N|auto]   (WORKERS; above 1 needs REDIS_URL and DATABASE_URL)';
+
+/**
+ * `serve`'s flags: `--workers` sets WORKERS in `env` (so it wins over .env and is validated with the rest), `--help`.
+ * Returns an exit code when serve should stop here.
+ */
+export function applyServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): number | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    console.error(`exovoice serve: ${(err as Error).message}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  if (values.workers !== undefined) env.WORKERS = values.workers;
+  return undefined;
+}
 
 /** WORKERS as a count: `auto` is one per core this process may use. */
 export function workerCount(workers: Config['workers']): number {

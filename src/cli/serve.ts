@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
 import { createBuiltinAgents, prepareAgents } from '../agent/assembly/build-catalog.js';
 import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
@@ -7,7 +6,7 @@ import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import { buildGateway } from '../http/server.js';
 import { DataDirError } from '../store/data-dir.js';
-import { runCluster, workerCount } from './cluster.js';
+import { applyServeArgs, runCluster, workerCount } from './cluster.js';
 import { superviseGateway } from './fault-policy.js';
 import { openSqliteCallStore } from '../store/sqlite-call-store.js';
 import { createLogger } from '../observability/logger.js';
@@ -22,18 +21,14 @@ import { maskUrl } from '../observability/redact.js';
 export async function serveCommand(argv: string[] = []): Promise<number> {
   let config;
   try {
-    const { values } = parseArgs({ args: argv, options: { workers: { type: 'string' } } });
+    const exit = applyServeArgs(argv);
+    if (exit !== undefined) return exit;
     loadDotEnv();
-    if (values.workers !== undefined) process.env.WORKERS = values.workers;
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`exovoice: ${err.message}`);
       return 1;
-    }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`exovoice serve: ${(err as Error).message}\nusage: exovoice serve [--workers N|auto]`);
-      return 2;
     }
     throw err;
   }
@@ -71,8 +66,8 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));
   const gateway = await buildGateway({ config, logger, agents, store, journal });
-  registerNodeInfo(gateway.metrics.registry, config.nodeId);
   const address = await gateway.app.listen({ port: config.port, host: config.host });
+  registerNodeInfo(gateway.metrics.registry, config.nodeId);
   logger.info(
     {
       address,
