@@ -1,5 +1,5 @@
 // Cloud provider settings from the environment: API keys and base URLs of OpenAI (Realtime, speech, chat),
-// Deepgram, ElevenLabs and any OpenAI-compatible chat endpoint. Agent definitions name these variables
+// Deepgram, ElevenLabs, Sarvam AI and any OpenAI-compatible chat endpoint. Agent definitions name these variables
 // (`apiKeyEnv: LLM_API_KEY`), never the values, so a definition file can be shared without its secrets.
 // Error messages name the variable and never echo a key; URLs are echoed masked.
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { ConfigError } from './env.js';
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_DEEPGRAM_BASE_URL = 'wss://api.deepgram.com';
 export const DEFAULT_ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
+export const DEFAULT_SARVAM_BASE_URL = 'https://api.sarvam.ai';
 /** A fast, inexpensive OpenAI chat model; `LLM_MODEL` or the definition's `brain.model` overrides it. */
 export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
 
@@ -58,6 +59,9 @@ const schema = z.object({
   DEEPGRAM_BASE_URL: baseUrl(WS_SCHEMES),
   ELEVENLABS_API_KEY: apiKey,
   ELEVENLABS_BASE_URL: baseUrl(HTTP_SCHEMES),
+  SARVAM_API_KEY: apiKey,
+  /** One root for both: the recogniser maps https to wss, the voice wss to https. */
+  SARVAM_BASE_URL: baseUrl(WS_SCHEMES),
   LLM_BASE_URL: baseUrl(HTTP_SCHEMES),
   LLM_API_KEY: apiKey,
   LLM_MODEL: optional.refine((v) => v === undefined || !/\s/.test(v), { message: 'must be a model name without spaces' }),
@@ -74,6 +78,7 @@ export interface ProviderConfig {
   };
   deepgram: { apiKey?: string; baseUrl: string };
   elevenlabs: { apiKey?: string; baseUrl: string };
+  sarvam: { apiKey?: string; baseUrl: string };
   /** The chat model cascade agents use by default: any OpenAI-compatible endpoint, OpenAI's unless set. */
   llm: { apiKey?: string; baseUrl: string; model: string };
   /**
@@ -85,7 +90,7 @@ export interface ProviderConfig {
 }
 
 /** Variables with a value even when unset. */
-const DEFAULTED = new Set(['OPENAI_BASE_URL', 'DEEPGRAM_BASE_URL', 'ELEVENLABS_BASE_URL', 'LLM_BASE_URL', 'LLM_MODEL']);
+const DEFAULTED = new Set(['OPENAI_BASE_URL', 'DEEPGRAM_BASE_URL', 'ELEVENLABS_BASE_URL', 'SARVAM_BASE_URL', 'LLM_BASE_URL', 'LLM_MODEL']);
 
 /** Whether `lookup(name)` can never be undefined (a standard base URL or model). */
 export function hasDefault(name: string): boolean {
@@ -108,6 +113,8 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
     DEEPGRAM_BASE_URL: e.DEEPGRAM_BASE_URL ?? DEFAULT_DEEPGRAM_BASE_URL,
     ELEVENLABS_API_KEY: e.ELEVENLABS_API_KEY,
     ELEVENLABS_BASE_URL: e.ELEVENLABS_BASE_URL ?? DEFAULT_ELEVENLABS_BASE_URL,
+    SARVAM_API_KEY: e.SARVAM_API_KEY,
+    SARVAM_BASE_URL: e.SARVAM_BASE_URL ?? DEFAULT_SARVAM_BASE_URL,
     LLM_BASE_URL: e.LLM_BASE_URL ?? openaiBase,
     // Another LLM endpoint never gets the OpenAI key: that would hand the key to a third party.
     LLM_API_KEY: e.LLM_API_KEY ?? (e.LLM_BASE_URL === undefined || e.LLM_BASE_URL === openaiBase ? e.OPENAI_API_KEY : undefined),
@@ -117,6 +124,7 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
     openai: { apiKey: standard.OPENAI_API_KEY, baseUrl: openaiBase },
     deepgram: { apiKey: standard.DEEPGRAM_API_KEY, baseUrl: standard.DEEPGRAM_BASE_URL! },
     elevenlabs: { apiKey: standard.ELEVENLABS_API_KEY, baseUrl: standard.ELEVENLABS_BASE_URL! },
+    sarvam: { apiKey: standard.SARVAM_API_KEY, baseUrl: standard.SARVAM_BASE_URL! },
     llm: { apiKey: standard.LLM_API_KEY, baseUrl: standard.LLM_BASE_URL!, model: standard.LLM_MODEL! },
     lookup(name) {
       if (name in standard) return standard[name];

@@ -34,11 +34,14 @@ export interface TurnText {
   waitedMs: number;
   /** The provider answered the finalize within the bound (or nothing was pending). */
   complete: boolean;
+  /** The language the provider heard in the turn's last final that named one (Sarvam's detection). */
+  language?: string;
 }
 
 interface Segment {
   text: string;
   confidence: number;
+  language?: string;
   /** Stream ms (ours: audio written since the call's first chunk). */
   endMs: number;
 }
@@ -147,7 +150,8 @@ export class LiveTranscriber {
     if (this.#interim && this.#interim.endMs > fromMs) words.push(this.#interim.text);
     const text = words.join(' ').replace(/\s+/g, ' ').trim();
     const confidence = parts.length > 0 ? Math.min(...parts.map((p) => p.confidence)) : text ? 0.5 : 0;
-    return { text, confidence, waitedMs: this.#o.now() - t0, complete };
+    const language = parts.findLast((p) => p.language)?.language;
+    return { text, confidence, waitedMs: this.#o.now() - t0, complete, ...(language ? { language } : {}) };
   }
 
   close(): void {
@@ -209,7 +213,7 @@ export class LiveTranscriber {
         if (e.final) {
           this.#interim = null;
           if (text) {
-            this.#finals.push({ text, confidence: e.confidence ?? 1, endMs });
+            this.#finals.push({ text, confidence: e.confidence ?? 1, endMs, language: e.language });
             if (this.#finals.length > KEEP_SEGMENTS) this.#finals.shift();
           }
           this.#wakeWaiters();

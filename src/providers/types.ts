@@ -104,8 +104,11 @@ export interface SpeechToText {
 
 /** What a streaming recognizer reports. Times are ms of audio since the stream opened. */
 export type SttEvent =
-  /** `final`: this stretch of text will not change again. `speechFinal`: the provider thinks the utterance ended. */
-  | { type: 'transcript'; text: string; final: boolean; speechFinal?: boolean; confidence?: number; startMs?: number; endMs?: number }
+  /**
+   * `final`: this stretch of text will not change again. `speechFinal`: the provider thinks the utterance ended.
+   * `language`: the language the provider heard (BCP-47, e.g. `hi-IN`), where it reports one (Sarvam's detection).
+   */
+  | { type: 'transcript'; text: string; final: boolean; speechFinal?: boolean; confidence?: number; startMs?: number; endMs?: number; language?: string }
   | { type: 'speech-started'; atMs?: number }
   /** The provider's own end-of-utterance decision (after silence). */
   | { type: 'utterance-end'; atMs?: number }

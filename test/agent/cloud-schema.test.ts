@@ -120,8 +120,8 @@ test('a definition without kind is conversational; cloud files are not conversat
 
 test('broken cloud definitions: each problem names the field', () => {
   assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.kind = 'pipeline'))), ['kind: must be one of conversational, cascade, realtime']);
-  assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.stt.provider = 'whisper'))), ['stt.provider: must be deepgram']);
-  assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.voice = { provider: 'polly' }))), ['voice.provider: must be one of elevenlabs, openai, flite, espeak']);
+  assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.stt.provider = 'whisper'))), ['stt.provider: must be one of deepgram, sarvam']);
+  assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.voice = { provider: 'polly' }))), ['voice.provider: must be one of elevenlabs, openai, sarvam, flite, espeak']);
   assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => delete d.systemPrompt)), ['systemPrompt: Invalid input: expected string, received undefined']);
   assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.voice = { provider: 'elevenlabs' }))), ['voice.voiceId: Invalid input: expected string, received undefined']);
   assert.deepEqual(problems(edited(MINIMAL_CASCADE, (d) => (d.voice = { provider: 'openai', model: 'tts-1', instructions: 'Warm.' }))), ['voice.instructions: is not supported by tts-1 / tts-1-hd']);

@@ -18,11 +18,12 @@ function configError(env: Record<string, string>): string {
 test('nothing set: public endpoints, no keys, the default model', () => {
   const c = loadProviderConfig({});
   assert.deepEqual(
-    { openai: c.openai, deepgram: c.deepgram, elevenlabs: c.elevenlabs, llm: c.llm },
+    { openai: c.openai, deepgram: c.deepgram, elevenlabs: c.elevenlabs, sarvam: c.sarvam, llm: c.llm },
     {
       openai: { apiKey: undefined, baseUrl: 'https://api.openai.com/v1' },
       deepgram: { apiKey: undefined, baseUrl: 'wss://api.deepgram.com' },
       elevenlabs: { apiKey: undefined, baseUrl: 'https://api.elevenlabs.io' },
+      sarvam: { apiKey: undefined, baseUrl: 'https://api.sarvam.ai' },
       llm: { apiKey: undefined, baseUrl: 'https://api.openai.com/v1', model: DEFAULT_LLM_MODEL },
     },
   );

@@ -4,9 +4,7 @@
 import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCascadeAgent, type CascadeAgentOptions } from '../../src/agent/kinds/cascade.js';
-import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
 import { createSpeechProviders, type SpeechProviders } from '../../src/agent/assembly/offline-providers.js';
-import { parseAgentDefinition } from '../../src/agent/definition/loader.js';
 import type { AgentTool } from '../../src/agent/tools/types.js';
 import { OpenAICompatibleLanguageModel } from '../../src/providers/llm/openai-compatible.js';
 import { DeepgramSpeechToText } from '../../src/providers/stt/deepgram.js';
@@ -17,7 +15,8 @@ import { FakeElevenLabs } from '../fakes/elevenlabs.js';
 import { FakeOpenAIChat, type ReplyScript } from '../fakes/openai-chat.js';
 import { MemoryJournal } from '../helpers/call-journal.js';
 import { startE2eGateway } from '../helpers/e2e-call.js';
-import { concat, silence, speechBounds, synthesize } from '../helpers/speech.js';
+import { speechBounds } from '../helpers/speech.js';
+import { callerLine, offlineDesk } from '../helpers/offline-desk.js';
 import { heardToneMs, nextReply } from '../helpers/heard-audio.js';
 
 const RATE = 8000;
@@ -27,23 +26,7 @@ const GREETING = 'Hello, order desk here.';
 const APOLOGY = 'Sorry, I am having trouble on my side.';
 const HANDOVER = 'Let me connect you to a colleague.';
 
-const FALLBACK_AGENT = `
-name: offline-desk
-language: en-US
-voice: { provider: flite, voice: kal }
-stt: { provider: pocketsphinx }
-greeting: Hello.
-prompts: { fallback: I can tell you our opening hours., notUnderstood: Sorry?, apology: Sorry., howCanIHelp: Anything else? }
-intents:
-  - { name: opening-hours, examples: [what are your opening hours, where is my order], reply: We are open from nine to five. }
-`;
-
-// Synthesized up front: flite runs on this thread, and blocking it mid-call would stall the caller's frame clock.
-const clips = new Map<string, Promise<Int16Array>>();
-function say(text: string): Promise<Int16Array> {
-  if (!clips.has(text)) clips.set(text, synthesize(text, RATE, 'rms').then((s) => concat(s, silence(300, RATE))));
-  return clips.get(text)!;
-}
+const say = (text: string) => callerLine(text, RATE);
 for (const text of ['where is my order', 'stop please', 'check order forty two', 'thanks that is all']) void say(text);
 
 let speech: SpeechProviders;
@@ -73,7 +56,6 @@ async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
   const chatServer = await chat.start();
   const tts = await FakeElevenLabs.start({ ttfbMs: 30, intervalMs: o.ttsIntervalMs ?? 0, msPerWord: MS_PER_WORD, sizes: [800] });
   const journal = new MemoryJournal();
-  const definition = parseAgentDefinition(FALLBACK_AGENT, 'offline-desk.yaml');
   const agent = createCascadeAgent({
     name: 'cascade-test',
     systemPrompt: 'You are the order desk.',
@@ -84,7 +66,7 @@ async function rig(t: TestContext, o: RigOptions): Promise<Rig> {
     voice: 'voice-en-1',
     language: 'en-IN',
     prompts: { apology: APOLOGY, handover: HANDOVER },
-    fallback: { voices: speech.voices, voice: { provider: 'flite', voice: 'kal' }, brain: new IntentBrain(definition), stt: speech.stt({ provider: 'pocketsphinx', minConfidence: 0.3 }) },
+    fallback: offlineDesk(speech),
     onFailure: 'fallback',
     turnTaking: { greetingProtectMs: 500 },
     ...o.agent,

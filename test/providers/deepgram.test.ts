@@ -4,65 +4,21 @@ import { ProviderError } from '../../src/providers/errors.js';
 import { DeepgramSpeechToText, listenUrl, type DeepgramSttOptions, type Ticker } from '../../src/providers/stt/deepgram.js';
 import type { SttEvent, SttStreamOptions } from '../../src/providers/types.js';
 import { startFakeDeepgram, type FakeDeepgram, type FakeDeepgramOptions } from '../fakes/deepgram.js';
+import { collector, errOf, tone as toneAt, writeFrames as writeFramesAt } from '../helpers/stt-events.js';
 
 const RATE = 8000;
 const FRAME = RATE / 50; // 20 ms
 const T = { timeout: 15_000 };
 
-function tone(ms: number, amplitude = 8000): Int16Array {
-  const out = new Int16Array((ms * RATE) / 1000);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * 440 * i) / RATE));
-  return out;
-}
+const tone = (ms: number, amplitude = 8000) => toneAt(ms, RATE, amplitude);
 
 function silence(ms: number): Int16Array {
   return new Int16Array((ms * RATE) / 1000);
 }
 
-/** Writes audio in 20 ms frames through one reused frame buffer, as the media path does. */
-function writeFrames(stream: { write(a: Int16Array): void }, ...parts: Int16Array[]): void {
-  const frame = new Int16Array(FRAME);
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i += FRAME) {
-      frame.set(part.subarray(i, i + FRAME));
-      stream.write(frame);
-    }
-  }
-}
-
-function collector() {
-  const events: SttEvent[] = [];
-  const waiters: { pred: (e: SttEvent) => boolean; resolve: (e: SttEvent) => void }[] = [];
-  return {
-    events,
-    onEvent(e: SttEvent) {
-      events.push(e);
-      for (const w of [...waiters]) {
-        if (w.pred(e)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(e);
-        }
-      }
-    },
-    waitFor(pred: (e: SttEvent) => boolean): Promise<SttEvent> {
-      const found = events.find(pred);
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
-    /** Resolves with the n-th (1-based) event matching `pred`. */
-    waitForNth(pred: (e: SttEvent) => boolean, n: number): Promise<SttEvent> {
-      let seen = 0;
-      return this.waitFor((e) => pred(e) && ++seen === n);
-    },
-  };
-}
+const writeFrames = (stream: { write(a: Int16Array): void }, ...parts: Int16Array[]) => writeFramesAt(stream, RATE, ...parts);
 
 const isFinal = (e: SttEvent) => e.type === 'transcript' && e.final;
-
-/** The ProviderError an error event carries. */
-function errOf(e: SttEvent): ProviderError {
-  assert.ok(e.type === 'error' && e.error instanceof ProviderError, `not a ProviderError event: ${JSON.stringify(e)}`);
-  return e.error;
-}
 
 function samples(bytes: Buffer): Int16Array {
   return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

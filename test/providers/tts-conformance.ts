@@ -63,7 +63,8 @@ function peak(samples: Int16Array): number {
   return max;
 }
 
-function concat(chunks: readonly Int16Array[]): Int16Array {
+/** Chunks of a stream as one buffer. */
+export function concat(chunks: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {
@@ -73,7 +74,8 @@ function concat(chunks: readonly Int16Array[]): Int16Array {
   return out;
 }
 
-async function collect(stream: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
+/** Every chunk of a stream. */
+export async function collect(stream: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
   const chunks: Int16Array[] = [];
   for await (const c of stream) chunks.push(c);
   return chunks;

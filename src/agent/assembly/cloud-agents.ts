@@ -92,7 +92,7 @@ export function createCloudAgent(def: CloudAgentDefinition, deps: CloudAgentDeps
 
 function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAgentDeps, fallback: OfflineAgent | undefined): PreparedAgent {
   const { tools, builtins, waitMs } = buildTools(def, env, deps.warn);
-  const { tts, voice } = createCascadeVoice(def.voice, env, deps.speech);
+  const { tts, voice } = createCascadeVoice(def.voice, env, deps.speech, def.language);
   const mode = failureMode(def);
   return createCascadeAgent({
     name: def.name,
@@ -103,7 +103,7 @@ function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAge
     tts,
     voice,
     language: def.language,
-    keywords: def.stt.keywords,
+    keywords: def.stt.provider === 'deepgram' ? def.stt.keywords : undefined,
     tools,
     builtins,
     prompts: {

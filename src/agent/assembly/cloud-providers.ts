@@ -5,8 +5,10 @@ import { ConfigError } from '../../config/env.js';
 import { HTTP_SCHEMES, WS_SCHEMES, baseUrlProblem, hasDefault, type ProviderConfig } from '../../config/providers.js';
 import { OpenAICompatibleLanguageModel } from '../../providers/llm/openai-compatible.js';
 import { DeepgramSpeechToText } from '../../providers/stt/deepgram.js';
+import { SarvamSpeechToText } from '../../providers/stt/sarvam.js';
 import { createElevenLabsTts, type ElevenLabsVoiceSettings } from '../../providers/tts/elevenlabs.js';
 import { createOpenAiTts } from '../../providers/tts/openai-speech.js';
+import { createSarvamTts } from '../../providers/tts/sarvam.js';
 import type { LanguageModel, StreamingSpeechToText, SttStream, SttStreamOptions, TextToSpeech } from '../../providers/types.js';
 import type { SpeechProviders } from './offline-providers.js';
 import type { BrainSpec, CascadeVoiceSpec, CloudAgentDefinition, RealtimeProviderSpec, StreamingSttSpec } from '../definition/cloud-schema.js';
@@ -30,7 +32,7 @@ export function variableRefs(def: CloudAgentDefinition): VariableRef[] {
     add(def.brain.apiKeyEnv, 'brain.apiKeyEnv');
     add(def.brain.baseUrlEnv, 'brain.baseUrlEnv');
     for (const [header, name] of Object.entries(def.brain.headersFromEnv)) add(name, `brain.headersFromEnv.${header}`);
-    if (def.voice.provider === 'elevenlabs' || def.voice.provider === 'openai') {
+    if (def.voice.provider === 'elevenlabs' || def.voice.provider === 'openai' || def.voice.provider === 'sarvam') {
       add(def.voice.apiKeyEnv, 'voice.apiKeyEnv');
       add(def.voice.baseUrlEnv, 'voice.baseUrlEnv');
     }
@@ -82,8 +84,21 @@ export class DefinitionEnv {
   }
 }
 
-/** Deepgram, listening in `language` (the agent's, unless the spec names another, e.g. `multi`). */
+/**
+ * The recogniser, listening in `language` (the agent's, unless the spec names another: Deepgram's `multi`, Sarvam's
+ * `unknown` for detection).
+ */
 export function createStreamingStt(spec: StreamingSttSpec, env: DefinitionEnv): StreamingSpeechToText {
+  if (spec.provider === 'sarvam') {
+    return new SarvamSpeechToText({
+      apiKey: env.required(spec.apiKeyEnv, 'stt.apiKeyEnv'),
+      baseUrl: env.url(spec.baseUrlEnv, 'stt.baseUrlEnv', WS_SCHEMES),
+      model: spec.model,
+      mode: spec.mode,
+      language: spec.language,
+      highVadSensitivity: spec.highVadSensitivity,
+    });
+  }
   const stt = new DeepgramSpeechToText({
     apiKey: env.required(spec.apiKeyEnv, 'stt.apiKeyEnv'),
     baseUrl: env.url(spec.baseUrlEnv, 'stt.baseUrlEnv', WS_SCHEMES),
@@ -120,8 +135,11 @@ export function createLanguageModel(spec: BrainSpec, env: DefinitionEnv): Langua
   });
 }
 
-/** The cascade's synthesizer and the voice id to ask it for. Offline voices come from the shared engines. */
-export function createCascadeVoice(spec: CascadeVoiceSpec, env: DefinitionEnv, offline: SpeechProviders): { tts: TextToSpeech; voice: string } {
+/**
+ * The cascade's synthesizer and the voice id to ask it for. Offline voices come from the shared engines. `language`
+ * (the agent's) is what a voice that needs one speaks unless its spec names another (Sarvam).
+ */
+export function createCascadeVoice(spec: CascadeVoiceSpec, env: DefinitionEnv, offline: SpeechProviders, language: string): { tts: TextToSpeech; voice: string } {
   switch (spec.provider) {
     case 'elevenlabs': {
       const given = {
@@ -155,6 +173,21 @@ export function createCascadeVoice(spec: CascadeVoiceSpec, env: DefinitionEnv, o
         speed: spec.speed,
       });
       return { tts, voice: spec.voice };
+    }
+    case 'sarvam': {
+      const speaker = spec.speaker ?? (spec.model === 'bulbul:v2' ? 'anushka' : 'shubh');
+      const tts = createSarvamTts({
+        apiKey: env.required(spec.apiKeyEnv, 'voice.apiKeyEnv'),
+        baseUrl: env.url(spec.baseUrlEnv, 'voice.baseUrlEnv', WS_SCHEMES),
+        model: spec.model,
+        speakers: [speaker],
+        language: spec.language ?? language,
+        pace: spec.pace,
+        temperature: spec.temperature,
+        pitch: spec.pitch,
+        loudness: spec.loudness,
+      });
+      return { tts, voice: speaker };
     }
     case 'flite':
     case 'espeak': {

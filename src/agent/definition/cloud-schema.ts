@@ -10,6 +10,7 @@ import { ENV_NAME } from '../../config/providers.js';
 import { agentDefinitionSchema, agentName, idleSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './schema.js';
 import { BUILTIN_TOOL_NAMES, isBuiltinTool } from '../tools/builtin-tools.js';
 import { parametersSchema } from '../tools/json-schema.js';
+import { SAARAS_V3_EXTRA_LANGUAGES, SARVAM_LANGUAGES, sarvamLanguage } from '../../providers/sarvam-api.js';
 
 export const envName = z.string().regex(ENV_NAME, 'must be the NAME of an environment variable (A-Z, 0-9, _), not its value');
 
@@ -38,7 +39,26 @@ export const deepgramSttSchema = z.strictObject({
   apiKeyEnv: envName.default('DEEPGRAM_API_KEY'),
   baseUrlEnv: envName.default('DEEPGRAM_BASE_URL'),
 });
-export const streamingSttSchema = oneOf('provider', ['deepgram'], [deepgramSttSchema]);
+/** Sarvam AI's streaming recogniser (wss://api.sarvam.ai/speech-to-text/ws). */
+export const sarvamSttSchema = z
+  .strictObject({
+    provider: z.literal('sarvam'),
+    /** saaras:v3 (default: 22 languages, modes) or saarika:v2.5 (11 languages, transcription only). */
+    model: z.enum(['saaras:v3', 'saarika:v2.5']).default('saaras:v3'),
+    /** Default: the agent's language. `unknown`: Sarvam detects it, and each final transcript says which it heard. */
+    language: z.union([languageTag, z.literal('unknown')]).optional(),
+    /**
+     * saaras:v3 only. transcribe (default): the spoken language in its script; translate: English text; verbatim: word
+     * for word, fillers kept; translit: romanised; codemix: Indic words in their script, English words in Latin.
+     */
+    mode: z.enum(['transcribe', 'translate', 'verbatim', 'translit', 'codemix']).optional(),
+    /** Sarvam's more sensitive speech detection (quiet lines, soft speakers). */
+    highVadSensitivity: z.boolean().default(false),
+    apiKeyEnv: envName.default('SARVAM_API_KEY'),
+    baseUrlEnv: envName.default('SARVAM_BASE_URL'),
+  })
+  .refine((v) => !(v.mode && v.model === 'saarika:v2.5'), { path: ['mode'], message: 'needs model saaras:v3 (saarika:v2.5 only transcribes)' });
+export const streamingSttSchema = oneOf('provider', ['deepgram', 'sarvam'], [deepgramSttSchema, sarvamSttSchema]);
 export type StreamingSttSpec = z.infer<typeof streamingSttSchema>;
 
 // ---- language models ------------------------------------------------------------------------
@@ -109,8 +129,37 @@ export const openAiTtsSchema = z
   })
   .refine((v) => !(v.instructions && /^tts-1(-hd)?$/.test(v.model)), { path: ['instructions'], message: 'is not supported by tts-1 / tts-1-hd' });
 
+/** Sarvam AI's Bulbul voices (POST /text-to-speech/stream). */
+export const sarvamTtsSchema = z
+  .strictObject({
+    provider: z.literal('sarvam'),
+    /** bulbul:v3 (default) or bulbul:v2. */
+    model: z.enum(['bulbul:v3', 'bulbul:v2']).default('bulbul:v3'),
+    /** A Bulbul speaker. Default shubh on bulbul:v3 (kavya, aditya, ritu, priya, rahul, ...), anushka on bulbul:v2. */
+    speaker: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a speaker name like shubh').optional(),
+    /** Default: the agent's language (hi-IN, ta-IN, ...; Sarvam speaks 11 Indian languages and en-IN). */
+    language: languageTag.optional(),
+    /** Speaking rate: bulbul:v3 0.5-2, bulbul:v2 0.3-3. Default 1. */
+    pace: z.number().min(0.3).max(3).optional(),
+    /** bulbul:v3: 0.01-1, how varied the delivery is. */
+    temperature: z.number().min(0.01).max(1).optional(),
+    /** bulbul:v2 only. */
+    pitch: z.number().min(-0.75).max(0.75).optional(),
+    loudness: z.number().min(0.3).max(3).optional(),
+    apiKeyEnv: envName.default('SARVAM_API_KEY'),
+    baseUrlEnv: envName.default('SARVAM_BASE_URL'),
+  })
+  .superRefine((v, ctx) => {
+    const v2 = v.model === 'bulbul:v2';
+    if (v.pace !== undefined && !v2 && (v.pace < 0.5 || v.pace > 2)) ctx.addIssue({ code: 'custom', path: ['pace'], message: 'must be 0.5-2 for bulbul:v3' });
+    for (const field of ['pitch', 'loudness'] as const) {
+      if (v[field] !== undefined && !v2) ctx.addIssue({ code: 'custom', path: [field], message: 'is bulbul:v2 only' });
+    }
+    if (v.temperature !== undefined && v2) ctx.addIssue({ code: 'custom', path: ['temperature'], message: 'is bulbul:v3 only' });
+  });
+
 /** A cascade agent's voice: a cloud voice, or an offline one. */
-export const cascadeVoiceSchema = oneOf('provider', ['elevenlabs', 'openai', 'flite', 'espeak'], [elevenLabsTtsSchema, openAiTtsSchema, ...ttsSchema.options]);
+export const cascadeVoiceSchema = oneOf('provider', ['elevenlabs', 'openai', 'sarvam', 'flite', 'espeak'], [elevenLabsTtsSchema, openAiTtsSchema, sarvamTtsSchema, ...ttsSchema.options]);
 export type CascadeVoiceSpec = z.infer<typeof cascadeVoiceSchema>;
 
 // ---- speech-to-speech ------------------------------------------------------------------------
@@ -267,8 +316,21 @@ export const cascadeDefinitionSchema = z
       .partial()
       .default({}),
   })
-  .superRefine(checkCloud);
+  .superRefine(checkCloud)
+  .superRefine(checkSarvamLanguages);
 export type CascadeDefinition = z.infer<typeof cascadeDefinitionSchema>;
+
+/** Sarvam speaks and hears Indian languages only: the language each Sarvam part would use must be one of them. */
+function checkSarvamLanguages(def: { language: string; stt: StreamingSttSpec; voice: CascadeVoiceSpec }, ctx: z.RefinementCtx): void {
+  const check = (tag: string, supported: readonly string[], path: (string | number)[]) => {
+    if (!sarvamLanguage(tag, supported)) ctx.addIssue({ code: 'custom', path, message: `Sarvam has no language "${tag}" (it takes ${supported.join(', ')})` });
+  };
+  if (def.stt.provider === 'sarvam' && def.stt.language !== 'unknown') {
+    const supported = def.stt.model === 'saaras:v3' ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
+    check(def.stt.language ?? def.language, supported, def.stt.language ? ['stt', 'language'] : ['language']);
+  }
+  if (def.voice.provider === 'sarvam') check(def.voice.language ?? def.language, SARVAM_LANGUAGES, def.voice.language ? ['voice', 'language'] : ['language']);
+}
 
 export const realtimeDefinitionSchema = z
   .strictObject({

@@ -4,6 +4,7 @@ import { ProviderError, abortReason } from '../errors.js';
 import { readResponseText, redactSecrets, refusalError, type ErrorBodyReader } from '../refusal.js';
 import { createResampler, type Resampler } from '../../audio/resampler.js';
 import type { SynthesisOptions, VoiceInfo } from '../types.js';
+import { WavHeaderStripper } from './wav-header.js';
 
 export const MIN_RATE = 8000;
 export const MAX_RATE = 48000;
@@ -60,6 +61,25 @@ export class RateConverter {
   }
 }
 
+/**
+ * A raw PCM16 body at `fromRate` as samples at `toRate`, chunk by chunk. With `wavHeader`, a RIFF header in front
+ * (some services wrap "raw" PCM in one) is dropped and the rate it states is believed.
+ */
+export async function* pcmAtRate(bytes: AsyncIterable<Uint8Array>, fromRate: number, toRate: number, options: { wavHeader?: boolean } = {}): AsyncGenerator<Int16Array> {
+  const header = options.wavHeader ? new WavHeaderStripper() : undefined;
+  const pcm = new Pcm16Decoder();
+  let converter: RateConverter | undefined;
+  for await (const chunk of bytes) {
+    const data = header ? header.push(chunk) : chunk;
+    if (data.length === 0) continue;
+    converter ??= new RateConverter(header?.rate ?? fromRate, toRate);
+    const out = converter.push(pcm.decode(data));
+    if (out.length > 0) yield out;
+  }
+  const tail = converter?.end();
+  if (tail && tail.length > 0) yield tail;
+}
+
 export interface HttpAudioRequest {
   /** Provider name, prefixed to error messages. */
   name: string;
@@ -75,6 +95,8 @@ export interface HttpAudioRequest {
   apiKey: string;
   /** Reads the provider's JSON error body (bounded before it gets here). */
   parseError: ErrorBodyReader;
+  /** An `audio/wav` answer is PCM in a header the caller strips (Sarvam's linear16), not a refusal. */
+  acceptWav?: boolean;
 }
 
 /**
@@ -123,7 +145,8 @@ export async function* streamHttpAudio(req: HttpAudioRequest): AsyncGenerator<Ui
         });
       }
       const type = res.headers.get('content-type') ?? '';
-      if (/json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i.test(type)) {
+      const refused = req.acceptWav ? /json|text\/|html|mpeg|mp3|ogg|opus|flac|aac/i : /json|text\/|html|mpeg|mp3|ogg|opus|wav|flac|aac/i;
+      if (refused.test(type)) {
         throw new ProviderError('bad-response', `${name}: expected raw audio, got ${type}: ${redactSecrets((await readResponseText(res, 200)).trim(), [req.apiKey])}`);
       }
       if (!res.body) throw new ProviderError('bad-response', `${name}: the response has no body`);

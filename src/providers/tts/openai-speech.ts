@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../errors.js';
 import type { SynthesisOptions, SynthesizedAudio, TextToSpeech, VoiceInfo } from '../types.js';
-import { Pcm16Decoder, RateConverter, checkRate, collectSamples, resolveVoice, streamHttpAudio } from './http-audio.js';
+import { checkRate, collectSamples, pcmAtRate, resolveVoice, streamHttpAudio } from './http-audio.js';
 import type { ErrorSummary } from '../refusal.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -125,14 +125,7 @@ export class OpenAiTextToSpeech implements TextToSpeech {
       apiKey: this.#apiKey,
       parseError: openAiError,
     });
-    const pcm = new Pcm16Decoder();
-    const converter = new RateConverter(OPENAI_PCM_RATE, options.sampleRate);
-    for await (const chunk of bytes) {
-      const out = converter.push(pcm.decode(chunk));
-      if (out.length > 0) yield out;
-    }
-    const tail = converter.end();
-    if (tail.length > 0) yield tail;
+    yield* pcmAtRate(bytes, OPENAI_PCM_RATE, options.sampleRate);
   }
 
   #check(text: string, options: SynthesisOptions): string {
