@@ -265,7 +265,8 @@ async function serverTarget(workers: number, shared?: SharedStores): Promise<Tar
   const child = spawn(process.execPath, [ENTRY, 'serve', '--workers', String(workers)], {
     cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', DEFAULT_AGENT: 'echo', ...shared?.env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The server's log goes to our stderr: stdout is the JSON result.
+    stdio: ['ignore', 2, 2],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   for (let up = false; !up; ) {
@@ -372,7 +373,8 @@ async function sweep(target: Target, frames: string[], max: number) {
     else hi = mid;
   }
   const knee = steps.filter((s) => s.pass && s.calls === lo).at(-1);
-  return { kneeCalls: lo, firstFailingCalls: hi || null, atKnee: knee ?? null, steps };
+  // Every step up to --max-calls passed: the knee is at least that (raise --max-calls to find it).
+  return { kneeCalls: lo, firstFailingCalls: hi || null, reachedMaxCalls: hi === 0, atKnee: knee ?? null, steps };
 }
 
 // ---- modes -----------------------------------------------------------------------------------------------
