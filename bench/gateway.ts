@@ -44,6 +44,17 @@ const WARMUP_MS = 3000;
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 
+/** Undone on the way out, also when the run is interrupted (Ctrl-C, a time-out): no server, Redis or database left. */
+const cleanups = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    console.error(`${signal}: cleaning up`);
+    for (const undo of [...cleanups].reverse()) await undo().catch(() => {});
+    process.exit(130);
+  });
+}
+const progress = (what: string) => console.error(`  [${new Date().toISOString().slice(11, 19)}] ${what}`);
+
 // ---- the load: simulator processes ---------------------------------------------------------------------------
 
 /** Pre-built inbound messages for one speech+silence cycle, so the load generator spends little CPU. */
@@ -71,6 +82,7 @@ class Simulators {
     );
     await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
     const sims = new Simulators(children);
+    cleanups.add(sims.kill);
     await sims.each(() => ({ cmd: 'frames', frameMs: FRAME_MS, frames }));
     return sims;
   }
@@ -117,7 +129,12 @@ class Simulators {
   async stop(): Promise<void> {
     await this.each(() => ({ cmd: 'close' }));
     for (const c of this.children) c.send({ cmd: 'exit' });
+    cleanups.delete(this.kill);
   }
+
+  readonly kill = async () => {
+    for (const c of this.children) c.kill('SIGKILL');
+  };
 }
 
 // ---- CPU and memory of other processes, from /proc ---------------------------------------------------------
@@ -188,6 +205,8 @@ async function forkedTarget(kind: Kind): Promise<Target> {
       child.once('message', (m) => resolve(m as T));
       child.send({ cmd });
     });
+  const kill = async () => void child.kill('SIGKILL');
+  cleanups.add(kill);
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
   const idle = await request<{ rss: number }>('reset');
   let baseRss = idle.rss;
@@ -217,6 +236,7 @@ async function forkedTarget(kind: Kind): Promise<Target> {
       };
     },
     stop: async () => {
+      cleanups.delete(kill);
       child.send({ cmd: 'exit' });
       await new Promise((r) => child.once('exit', r));
     },
@@ -242,18 +262,16 @@ async function sharedStores(): Promise<SharedStores> {
   await admin.end();
   const url = new URL(PG_ADMIN);
   url.pathname = `/${database}`;
-  return {
-    env: { REDIS_URL: redis.url, DATABASE_URL: url.toString() },
-    redis,
-    database,
-    close: async () => {
-      await redis.stop();
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await c.end();
-    },
+  const close = async () => {
+    cleanups.delete(close);
+    await redis.stop();
+    const c = new pg.Client({ connectionString: PG_ADMIN });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await c.end();
   };
+  cleanups.add(close);
+  return { env: { REDIS_URL: redis.url, DATABASE_URL: url.toString() }, redis, database, close };
 }
 
 const ENTRY = fileURLToPath(new URL('../bin/exovoice.js', import.meta.url));
@@ -269,6 +287,11 @@ async function serverTarget(workers: number, shared?: SharedStores): Promise<Tar
     stdio: ['ignore', 2, 2],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
+  const kill = async () => {
+    child.kill('SIGKILL');
+    rmSync(cwd, { recursive: true, force: true });
+  };
+  cleanups.add(kill);
   for (let up = false; !up; ) {
     if (child.exitCode !== null) throw new Error(`exovoice serve --workers ${workers} exited with ${child.exitCode}`);
     up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
@@ -277,6 +300,7 @@ async function serverTarget(workers: number, shared?: SharedStores): Promise<Tar
   // Every worker up (each prepares its agents), not just the first.
   while (workers > 1 && treeOf(child.pid!).length < workers + 1) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 2000));
+  progress(`exovoice serve --workers ${workers} up`);
   const server = new CpuMeter(() => treeOf(child.pid!));
   // redis-server titles itself `redis-server 127.0.0.1:<port>`.
   const redis = shared ? new CpuMeter(() => pidsWhere((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`redis-server 127.0.0.1:${shared.redis.port}`))) : undefined;
@@ -297,6 +321,7 @@ async function serverTarget(workers: number, shared?: SharedStores): Promise<Tar
       ...(postgres ? { postgresCpuSeconds: round(postgres.seconds()) } : {}),
     }),
     stop: async () => {
+      cleanups.delete(kill);
       child.kill('SIGTERM');
       const code = await exited;
       rmSync(cwd, { recursive: true, force: true });
@@ -313,6 +338,7 @@ type Run = Awaited<ReturnType<typeof measure>>;
 async function measure(target: Target, frames: string[], calls: number) {
   const sims = await Simulators.start(calls, frames);
   await sims.open(target.wsUrlPrefix, calls);
+  progress(`${calls} calls open`);
   await new Promise((r) => setTimeout(r, WARMUP_MS)); // every call through a speech cycle start
   await Promise.all([sims.reset(), target.reset()]);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
