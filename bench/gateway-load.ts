@@ -9,6 +9,7 @@ import { checkMediaSize } from '../src/sim/media-rules.js';
 import { PacingMonitor } from '../src/sim/pacing.js';
 
 export const RATE = 8000;
+const OPEN_TIMEOUT_MS = 15_000;
 
 const PAYLOAD = Buffer.from('"payload":"');
 const MEDIA = Buffer.from('"event":"media"');
@@ -77,6 +78,15 @@ class LoadCall {
         resolve();
       });
       this.ws.on('error', reject);
+      // An upgrade the overloaded server never answers counts as not opened instead of stalling the run.
+      const giveUp = setTimeout(() => {
+        if (!this.opened) this.ws.terminate();
+      }, OPEN_TIMEOUT_MS);
+      this.ws.once('open', () => clearTimeout(giveUp));
+      this.ws.once('close', () => {
+        clearTimeout(giveUp);
+        if (!this.opened) reject(new Error('closed before it opened'));
+      });
       this.ws.on('close', () => {
         if (this.opened && !this.stopping) this.dropped = true;
       });
