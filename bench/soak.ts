@@ -3,10 +3,18 @@
  * on) under N concurrent conversational calls for a long time. Each caller is the simulator with real speech: it
  * waits for the greeting, asks the offline agent questions (often while it is still answering: barge-in), and
  * hangs up at a random time; every ended call is replaced by a new one until the time is up. Every 10 s the
- * server's RSS, heap used and event-loop delay p99 (its own /metrics; prom-client resets the delay histogram on
- * each scrape, so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are
- * sampled. Prints JSON: the samples and a summary (RSS slope after warm-up by least squares, fds at baseline /
- * peak / after the calls ended, event-loop delay p99 max, calls completed, errors).
+ * server's memory, event-loop delay p99 (its own /metrics; prom-client resets the delay histogram on each scrape,
+ * so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are sampled. Memory is
+ * broken down so growth can be placed: RSS split by the kernel into anonymous / file / shared (/proc/<pid>/status),
+ * the main thread's heap, external memory and ArrayBuffers, and each worker pool's WebAssembly memory and worker
+ * heaps (exovoice_worker_* metrics). Prints JSON: the samples and a summary (RSS slope after warm-up by least
+ * squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
+ * calls ended, event-loop delay p99 max, calls completed, errors).
+ *
+ * Warm-up is the first --warmup-minutes (default 2) of the calls: callers arrive over the first 10 s and a call
+ * lasts 8-60 s, so by then every caller slot has ended and replaced at least one call, every engine worker has
+ * started, and the count of live calls is steady. It is a fixed time, not chosen from the data; growth that lasts
+ * longer than that is in the slope, and the last-half slope says whether it is levelling off.
  *
  *   npm run bench:soak -- --minutes 10 --calls 200 [--warmup-minutes 2] [--agent front-desk] [--seed 1]
  */
@@ -18,7 +26,9 @@ import { SimulatedCall } from '../src/sim/index.js';
 import { freePort } from '../test/helpers/gateway.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
-import { parseMetrics } from '../test/hostile/server-metrics.js';
+import { metricByLabel, parseMetrics } from '../test/hostile/server-metrics.js';
+import { mb, processMemory, type ProcessMemory } from './process-memory.js';
+import { slope } from './slope.js';
 
 const { values } = parseArgs({
   options: {
@@ -141,11 +151,18 @@ async function conversation(n: number): Promise<void> {
   }
 }
 
-interface Sample {
+interface Sample extends ProcessMemory {
   tSec: number;
   phase: 'baseline' | 'calls' | 'after';
-  rssMB: number;
   heapUsedMB: number;
+  heapTotalMB: number;
+  /** Main thread: memory V8 tracks outside its heap (Buffers, ArrayBuffers, the fvad WASM memory). */
+  externalMB: number;
+  arrayBuffersMB: number;
+  /** Each pool's workers' WebAssembly memory and V8 heaps, as they last reported them. */
+  workerWasmMB: Record<string, number>;
+  workerHeapMB: Record<string, number>;
+  workersRecycled: number;
   eldP99Ms: number;
   eldMaxMs: number;
   fds: number;
@@ -156,12 +173,20 @@ const t0 = performance.now();
 let phase: Sample['phase'] = 'baseline';
 async function sample(): Promise<void> {
   try {
-    const m = parseMetrics(await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).text());
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const m = parseMetrics(text);
+    const perPool = (name: string) => Object.fromEntries(Object.entries(metricByLabel(text, name, 'pool')).map(([k, v]) => [k, mb(v) ?? 0]));
     samples.push({
       tSec: Math.round((performance.now() - t0) / 100) / 10,
       phase,
-      rssMB: round(m.rssBytes / 1e6, 1),
+      ...processMemory(pid),
       heapUsedMB: round(m.heapUsedBytes / 1e6, 1),
+      heapTotalMB: round(m.heapTotalBytes / 1e6, 1),
+      externalMB: round(m.externalBytes / 1e6, 1),
+      arrayBuffersMB: round(m.arrayBuffersBytes / 1e6, 1),
+      workerWasmMB: perPool('exovoice_worker_wasm_bytes'),
+      workerHeapMB: perPool('exovoice_worker_heap_used_bytes'),
+      workersRecycled: [...text.matchAll(/^exovoice_worker_recycled_total\{[^}]*\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0),
       eldP99Ms: round(m.eldP99Ms, 1),
       eldMaxMs: round(m.eldMaxMs, 1),
       fds: readdirSync(`/proc/${pid}/fd`).length,
@@ -201,21 +226,6 @@ if (exitCode !== 0) {
 }
 rmSync(root, { recursive: true, force: true });
 
-/** Least-squares slope of y against x. */
-function slope(points: Array<[number, number]>): number | null {
-  if (points.length < 2) return null;
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den === 0 ? null : num / den;
-}
-
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -223,9 +233,23 @@ function round(x: number, digits: number): number {
 
 const during = samples.filter((s) => s.phase === 'calls');
 const steady = during.filter((s) => s.tSec >= WARMUP_MIN * 60);
-const perMin = (key: 'rssMB' | 'heapUsedMB') => {
-  const s = slope(steady.map((x) => [x.tSec / 60, x[key]]));
-  return s === null ? null : round(s, 3);
+const lastHalf = steady.filter((s) => s.tSec >= (steady[0]?.tSec ?? 0) + ((steady.at(-1)?.tSec ?? 0) - (steady[0]?.tSec ?? 0)) / 2);
+const total = (r: Record<string, number>) => Object.values(r).reduce((n, v) => n + v, 0);
+/** MB per minute by least squares over `points`, of the figure `value` picks from a sample. */
+const perMin = (points: Sample[], value: (s: Sample) => number) => {
+  const k = slope(points.map((x) => [x.tSec / 60, value(x)]));
+  return k === null ? null : round(k, 3);
+};
+/** Where the growth after warm-up is: each part of the RSS, and the parts of the anonymous memory we can see. */
+const growth = {
+  rssAnon: perMin(steady, (s) => s.rssAnonMB),
+  rssFile: perMin(steady, (s) => s.rssFileMB),
+  rssShmem: perMin(steady, (s) => s.rssShmemMB),
+  mainHeapTotal: perMin(steady, (s) => s.heapTotalMB),
+  mainExternal: perMin(steady, (s) => s.externalMB),
+  mainArrayBuffers: perMin(steady, (s) => s.arrayBuffersMB),
+  workerWasm: perMin(steady, (s) => total(s.workerWasmMB)),
+  workerHeaps: perMin(steady, (s) => total(s.workerHeapMB)),
 };
 const baseline = samples.filter((s) => s.phase === 'baseline').at(-1);
 const summary = {
@@ -233,10 +257,20 @@ const summary = {
   concurrentCalls: CALLS,
   warmupMinutes: WARMUP_MIN,
   agent: AGENT,
-  rssSlopeMBPerMin: perMin('rssMB'),
-  heapUsedSlopeMBPerMin: perMin('heapUsedMB'),
+  rssSlopeMBPerMin: perMin(steady, (s) => s.rssMB),
+  /** The same over the second half of the time after warm-up: near the full slope for a leak, near 0 for a plateau. */
+  rssSlopeLastHalfMBPerMin: perMin(lastHalf, (s) => s.rssMB),
+  heapUsedSlopeMBPerMin: perMin(steady, (s) => s.heapUsedMB),
+  growthAfterWarmupMBPerMin: growth,
   steadySamples: steady.length,
-  rssMB: { baseline: baseline?.rssMB ?? null, peak: Math.max(...samples.map((s) => s.rssMB)), after: samples.at(-1)?.rssMB ?? null },
+  rssMB: {
+    baseline: baseline?.rssMB ?? null,
+    warmedUp: steady[0]?.rssMB ?? null,
+    peak: Math.max(...samples.map((s) => s.rssMB)),
+    endOfCalls: during.at(-1)?.rssMB ?? null,
+    after: samples.at(-1)?.rssMB ?? null,
+  },
+  workersRecycled: samples.at(-1)?.workersRecycled ?? null,
   fds: { baseline: baseline?.fds ?? null, peak: Math.max(...samples.map((s) => s.fds)), after: samples.at(-1)?.fds ?? null },
   eldP99MaxMs: during.length ? Math.max(...during.map((s) => s.eldP99Ms)) : null,
   eldMaxMs: during.length ? Math.max(...during.map((s) => s.eldMaxMs)) : null,

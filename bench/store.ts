@@ -1,17 +1,23 @@
 // Call store load benchmark: N concurrent calls each appending ~5 timeline events/s and a transcript
-// turn every ~3 s, against the SQLite store on a temp dir. Two runs:
+// turn every ~3 s, against the SQLite store on a temp dir, or with --postgres <url> the Postgres store
+// (each run in a schema of its own, dropped after). Two runs:
 // - "simulated": SIM_SECONDS of simulated time driven as fast as possible; the flush timer is fired
 //   every simulated 100 ms, so flush sizes match production and the run measures pure cost;
 // - "realtime": REALTIME_SECONDS of wall time on the store's real timers, with the event-loop delay
 //   (perf_hooks.monitorEventLoopDelay) measured while it runs.
 // Prints one JSON object. Usage: npm run bench:store [-- --calls 500 --sim-seconds 60 --realtime-seconds 20]
+//   [--postgres postgres://postgres@127.0.0.1:5432/test]
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { CallStore } from '../src/store/call-store.js';
 import type { Timers } from '../src/store/flush-scheduler.js';
+import { openPostgresCallStore } from '../src/store/postgres-call-store.js';
 import { DB_FILE_NAME, openSqliteCallStore, type SqliteCallStore } from '../src/store/sqlite-call-store.js';
+import type { QueuedStoreOptions } from '../src/store/store-options.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,8 +28,10 @@ const { values: args } = parseArgs({
     'turn-every-seconds': { type: 'string', default: '3' },
     // 0: SQLite's automatic checkpoints, inside flushes on the main thread (for comparison).
     'checkpoint-interval-ms': { type: 'string', default: '1000' },
+    postgres: { type: 'string' },
   },
 });
+const POSTGRES_URL = args.postgres;
 const CALLS = Number(args.calls);
 const SIM_SECONDS = Number(args['sim-seconds']);
 const REALTIME_SECONDS = Number(args['realtime-seconds']);
@@ -56,7 +64,7 @@ interface SimCall {
 }
 
 /** The traffic one call generates up to time `t`. Returns [events, turns] issued. */
-function drive(store: SqliteCallStore, call: SimCall, t: number, random: () => number): [number, number] {
+function drive(store: CallStore, call: SimCall, t: number, random: () => number): [number, number] {
   let events = 0;
   let turns = 0;
   const gap = 1000 / EVENTS_PER_SECOND;
@@ -126,7 +134,61 @@ function diskBytes(dataDir: string): number {
   return bytes;
 }
 
-async function createCalls(store: SqliteCallStore, start: number, random: () => number): Promise<SimCall[]> {
+/** Where a run's store lives: a temp dir for SQLite, a schema of its own for Postgres. */
+interface Target {
+  store: CallStore;
+  /** SQLite's store, for its checkpoint and WAL figures. */
+  sqlite: SqliteCallStore | null;
+  bytes(): Promise<number>;
+  /** Closes the store first. */
+  cleanup(): Promise<void>;
+}
+
+let schemas = 0;
+
+async function openTarget(options: QueuedStoreOptions): Promise<Target> {
+  if (POSTGRES_URL === undefined) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'exovoice-bench-store-'));
+    const store = openSqliteCallStore({ dataDir, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS, ...options });
+    return {
+      store,
+      sqlite: store,
+      bytes: async () => diskBytes(dataDir),
+      cleanup: async () => {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `exovoice_bench_${process.pid}_${++schemas}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const u = new URL(POSTGRES_URL);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  const store = await openPostgresCallStore({ connectionString: u.toString(), ...options });
+  return {
+    store,
+    sqlite: null,
+    bytes: async () =>
+      Number(
+        (
+          await admin.query<{ b: string }>(
+            `SELECT sum(pg_total_relation_size(c.oid))::text AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relkind = 'r'`,
+            [schema],
+          )
+        ).rows[0].b,
+      ),
+    cleanup: async () => {
+      await store.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+async function createCalls(store: CallStore, start: number, random: () => number): Promise<SimCall[]> {
   const calls: SimCall[] = [];
   for (let i = 0; i < CALLS; i++) {
     const id = await store.create({
@@ -142,7 +204,7 @@ async function createCalls(store: SqliteCallStore, start: number, random: () => 
   return calls;
 }
 
-function endCalls(store: SqliteCallStore, calls: SimCall[], at: number): void {
+function endCalls(store: CallStore, calls: SimCall[], at: number): void {
   for (const c of calls) {
     store.appendEvent(c.id, { type: 'stop', at });
     store.update(c.id, { status: 'completed', endedAt: at, endReason: 'caller-hangup', closeCode: 1000 });
@@ -168,18 +230,12 @@ class SimTimers implements Timers {
 }
 
 async function simulated() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'exovoice-bench-store-'));
   const timers = new SimTimers();
   const flushMs: number[] = [];
   const start = Date.UTC(2025, 0, 1);
   let simNow = start;
-  const store = openSqliteCallStore({
-    dataDir,
-    timers,
-    clock: () => simNow,
-    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
-    onFlush: (i) => flushMs.push(i.durationMs),
-  });
+  const target = await openTarget({ timers, clock: () => simNow, onFlush: (i) => flushMs.push(i.durationMs) });
+  const store = target.store;
   const random = rng(1);
   const calls = await createCalls(store, start, random);
   await store.flush();
@@ -200,15 +256,15 @@ async function simulated() {
     }
     enqueueMs += performance.now() - e0;
     timers.fire(); // the flush the real timer would run at this point
+    if (target.sqlite === null) await store.flush(); // Postgres's flush runs off the stack: wait for it
   }
   endCalls(store, calls, simNow);
   await store.flush();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const stats = store.stats();
-  await store.close();
-  const bytes = diskBytes(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
+  const bytes = await target.bytes();
+  await target.cleanup();
   return {
     calls: CALLS,
     simulatedSeconds: SIM_SECONDS,
@@ -228,14 +284,9 @@ async function simulated() {
 }
 
 async function realtime() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'exovoice-bench-store-'));
   const flushMs: number[] = [];
-  const store = openSqliteCallStore({
-    dataDir,
-    flushIntervalMs: FLUSH_INTERVAL_MS,
-    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
-    onFlush: (i) => flushMs.push(i.durationMs),
-  });
+  const target = await openTarget({ flushIntervalMs: FLUSH_INTERVAL_MS, onFlush: (i) => flushMs.push(i.durationMs) });
+  const store = target.store;
   const random = rng(2);
   const start = Date.now();
   const calls = await createCalls(store, start, random);
@@ -271,11 +322,11 @@ async function realtime() {
   const cpu = process.cpuUsage(cpu0);
   endCalls(store, calls, Date.now());
   await store.flush();
-  const walBytes = diskBytes(dataDir) - statSync(join(dataDir, DB_FILE_NAME)).size;
-  const checkpoints = store.checkpointStats();
-  await store.close();
-  const bytes = diskBytes(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
+  const sqlite = target.sqlite;
+  const walBytes = sqlite === null ? null : diskBytes(dirname(sqlite.path)) - statSync(sqlite.path).size;
+  const checkpoints = sqlite?.checkpointStats() ?? null;
+  const bytes = await target.bytes();
+  await target.cleanup();
   // The histogram records the time between its timer's ticks: subtract the resolution to get the lag.
   const ms = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS));
   return {
@@ -297,8 +348,9 @@ async function realtime() {
 
 const result = {
   node: process.version,
+  store: POSTGRES_URL === undefined ? 'sqlite' : `postgres ${new URL(POSTGRES_URL).host}`,
   flushIntervalMs: FLUSH_INTERVAL_MS,
-  checkpoints: CHECKPOINT_INTERVAL_MS > 0 ? `worker thread every ${CHECKPOINT_INTERVAL_MS} ms` : 'sqlite automatic (main thread)',
+  checkpoints: POSTGRES_URL !== undefined ? null : CHECKPOINT_INTERVAL_MS > 0 ? `worker thread every ${CHECKPOINT_INTERVAL_MS} ms` : 'sqlite automatic (main thread)',
   simulated: await simulated(),
   realtime: REALTIME_SECONDS > 0 ? await realtime() : null,
 };

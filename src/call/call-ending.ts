@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentSession, EndReason } from '../conversation/call-contract.js';
+import type { AgentEndReason, AgentSession, EndReason } from '../conversation/call-contract.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { MediaPacer } from './media-pacer.js';
 import type { SessionSocket } from './session-types.js';
@@ -40,12 +40,20 @@ export function finishCall(c: EndingCall, reason: EndReason, data: Record<string
     c.metrics.framesOut += framesOut;
     c.metrics.underruns += pacer.stats.underruns;
   }
-  const onEnd = c.agentSession?.onEnd?.bind(c.agentSession);
-  if (onEnd) step(() => void Promise.resolve(onEnd(reason)).catch((err: unknown) => c.log.warn({ err }, 'agent cleanup failed')));
+  if (c.agentSession) releaseAgent(c.agentSession, reason, c.log);
   const ourClose = c.socket.readyState === OPEN;
   const closeCode = ourClose ? (CLOSE_CODES[reason] ?? 1000) : data?.code;
   const bad = Object.keys(c.bad).length ? c.bad : undefined;
   step(() => c.record('end', { reason, ...data, closeCode, closedBy: ourClose ? 'bot' : 'exotel', framesIn: c.framesIn, framesOut, bad }));
   c.log.info({ reason, framesIn: c.framesIn, framesOut, bad: c.bad }, 'call ended');
   if (ourClose) step(() => c.socket.close(closeCode as number, closeReason));
+}
+
+/** Tells an agent it leaves the call; what its cleanup throws or rejects is logged, never passed on. */
+export function releaseAgent(session: AgentSession, reason: AgentEndReason, log: Logger): void {
+  try {
+    void Promise.resolve(session.onEnd?.(reason)).catch((err: unknown) => log.warn({ err }, 'agent cleanup failed'));
+  } catch (err) {
+    log.warn({ err }, 'agent cleanup failed');
+  }
 }

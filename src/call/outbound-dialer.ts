@@ -9,7 +9,7 @@ import { signCallToken } from '../exotel/call-token.js';
 import { statusCallbackUrl, toWebSocketBase } from '../exotel/call-urls.js';
 import { CallLogIdConflictError } from '../store/errors.js';
 import type { CallRecord, CallStatus, CallStore } from '../store/call-store.js';
-import type { SlidingWindowLimiter } from './rate-limiter.js';
+import type { DialLimiter } from './rate-limiter.js';
 
 export interface DialRequest {
   to: string;
@@ -66,7 +66,7 @@ export class OutboundDialer {
       config: Config;
       store: CallStore;
       rest: ExotelRestClient | undefined;
-      limiter: SlidingWindowLimiter;
+      limiter: DialLimiter;
       log: Logger;
     },
   ) {}
@@ -93,7 +93,7 @@ export class OutboundDialer {
     const known = req.callLogId ? await store.get(callLogId) : null;
     if (known && known.callLogId === callLogId) return this.resultOf(known, false);
 
-    const slot = limiter.take();
+    const slot = await limiter.take();
     if (!slot.ok) {
       throw new DialError(429, `outbound call rate limit (${config.exotel.callsPerMinute}/min) reached`, Math.ceil(slot.retryAfterMs / 1000));
     }
@@ -104,7 +104,11 @@ export class OutboundDialer {
       if (err instanceof CallLogIdConflictError) throw new DialError(409, err.message);
       throw err;
     }
-    if (!created.created) return this.inFlight.get(callLogId) ?? this.resultOf(created.record, false);
+    if (!created.created) {
+      // Another request placed it: on this node (wait for its outcome), or on another (the record as it is).
+      const first = this.inFlight.get(callLogId);
+      return first ? { ...(await first), created: false } : this.resultOf(created.record, false);
+    }
     const dialing = this.place(created.record, to, from, req);
     this.inFlight.set(callLogId, dialing);
     try {

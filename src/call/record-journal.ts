@@ -106,6 +106,8 @@ export class RecordJournal implements CallJournal {
         ...(typeof data.streamSid === 'string' ? { streamSid: data.streamSid } : {}),
         ...(exotelCallSid && exotelCallSid !== callId ? { callSid: exotelCallSid } : {}),
       });
+    } else if (type === 'agent-switch' && typeof data.to === 'string') {
+      this.store.update(id, { agent: data.to });
     } else if (type === 'end') {
       const reason = END_REASONS[data.reason as SessionEndReason] ?? 'error';
       this.store.update(id, {

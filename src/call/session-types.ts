@@ -51,6 +51,8 @@ export interface SessionDeps {
   scheduler: Scheduler;
   /** Picks the agent for a call from everything known about it. */
   selectAgent(hints: { requested?: string; customField?: string; to?: string; customParameters: Record<string, string> }): Agent;
+  /** The catalog's agent of that name, for an operator's switch. */
+  findAgent?(name: string): Agent | undefined;
   journal?: CallJournal;
   options: SessionOptions;
 }

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AgentSession, CallInfo, EndReason } from '../conversation/call-contract.js';
+import type { Agent, AgentEndReason, AgentSession, CallInfo, EndReason } from '../conversation/call-contract.js';
 import { logSafe } from '../exotel/identifiers.js';
 import type { InboundMessage } from '../exotel/incoming-messages.js';
 import { runInCall, type CallScope } from '../observability/call-context.js';
 import type { Scheduler } from '../clock/scheduler.js';
-import { createCallMedia } from './call-control.js';
-import { finishCall } from './call-ending.js';
+import { createCallMedia, type AgentAttachment, type CallMedia } from './call-control.js';
+import { finishCall, releaseAgent } from './call-ending.js';
 import { planStart } from './call-start.js';
 import { InboundGate } from './inbound-gate.js';
 import type { MediaPacer } from './media-pacer.js';
+import type { ControlOrigin, ControlVerdict, LiveAction } from './live-control.js';
 import type { LiveSession, SessionSnapshot } from './session-registry.js';
 import type { SessionDeps, SessionInit, SessionSocket } from './session-types.js';
 
@@ -39,7 +40,10 @@ export class CallSession implements LiveSession, CallScope {
   endReason?: EndReason;
 
   private engine?: MediaPacer;
+  private media?: CallMedia;
   private agentSession?: AgentSession;
+  /** The current agent's handle on the call. */
+  private attachment?: AgentAttachment;
   /** Messages that arrived while the agent was still starting; replayed in order. */
   private backlog: InboundMessage[] | undefined;
   private readonly abort = new AbortController();
@@ -67,7 +71,14 @@ export class CallSession implements LiveSession, CallScope {
     this.openedAtTick = this.lastMessageAt = base.now();
     this.gate = new InboundGate(deps.options, this.openedAtTick, deps.metrics, () => this.log);
     const previous = deps.registry.get(this.callId);
-    if (previous) previous.terminate('replaced');
+    if (previous) {
+      // Exotel reconnecting a call is the expected case; but without EXOTEL_WS_TOKEN any client that knows a live
+      // call's call_id can take it over this way, so the operator hears of every takeover.
+      const { durationMs, framesIn, state } = previous.snapshot(Date.now());
+      this.log.warn({ previousDurationMs: durationMs, previousFramesIn: framesIn, previousState: state }, 'a new media socket replaced this live call');
+      this.record('call-replaced', { previousDurationMs: durationMs, previousFramesIn: framesIn, previousState: state });
+      previous.terminate('replaced');
+    }
     deps.registry.add(this);
     deps.metrics.activeCalls++;
     deps.metrics.callsStarted.inc();
@@ -228,7 +239,7 @@ export class CallSession implements LiveSession, CallScope {
     this.info = { callId: this.callId, ...info };
     this.state = 'streaming';
     this.record('start', { streamSid: info.streamSid, exotelCallSid: plan.callSid, sampleRate: info.sampleRate, agent: agent.name, customParameters: info.customParameters });
-    const { pacer, control } = createCallMedia({
+    this.media = createCallMedia({
       info: this.info,
       log: this.log,
       signal: this.abort.signal,
@@ -241,10 +252,16 @@ export class CallSession implements LiveSession, CallScope {
       record: (type, data) => this.record(type, data),
       hangup: (reason, data) => this.end(reason, data),
     });
-    this.engine = pacer;
+    this.engine = this.media.pacer;
+    this.startAgent(agent);
+  }
+
+  /** Puts `agent` on the call; messages that arrive while it starts are kept and replayed in order. */
+  private startAgent(agent: Agent): void {
+    this.attachment = this.media!.attach(this.info!);
     let started: AgentSession | Promise<AgentSession>;
     try {
-      started = agent.start(control);
+      started = agent.start(this.attachment.control);
     } catch (err) {
       return this.fail(err, 'agent');
     }
@@ -255,12 +272,62 @@ export class CallSession implements LiveSession, CallScope {
         this.guard('agent', () => {
           const backlog = this.backlog ?? [];
           this.backlog = undefined;
-          if (this.ended) return this.callAgent(() => s.onEnd?.(this.endReason!));
+          if (this.ended) return this.callAgent(() => s.onEnd?.(this.endReason as AgentEndReason));
           this.agentSession = s;
           for (const m of backlog) if (!this.ended) this.dispatch(m);
         }),
       (err) => this.fail(err, 'agent'),
     );
+  }
+
+  /** An operator's action (POST /calls/:id/...), recorded on the timeline as `control.<kind>`. Never throws. */
+  control(action: LiveAction, origin: ControlOrigin): ControlVerdict {
+    let verdict: ControlVerdict = { ok: false, reason: 'the call failed' };
+    this.guard('control', () => {
+      if (this.ended) return void (verdict = { ok: false, reason: 'the call has ended' });
+      const { kind, ...what } = action;
+      const summary = action.kind === 'say' ? { mode: action.mode, chars: action.text.length } : what;
+      if (kind === 'hangup' || kind === 'transfer') {
+        // Recorded first: the call's `end` follows it.
+        this.record(`control.${kind}`, { ...summary, by: origin, outcome: 'accepted' });
+        this.end(kind === 'hangup' ? 'bot-hangup' : 'transfer', { detail: 'operator' });
+        return void (verdict = { ok: true });
+      }
+      verdict = kind === 'say' ? this.say(action.text, action.mode) : this.switchAgent(action.agent);
+      this.record(`control.${kind}`, { ...summary, by: origin, outcome: verdict.ok ? 'accepted' : 'rejected', ...(verdict.ok ? {} : { reason: verdict.reason }) });
+    });
+    return verdict;
+  }
+
+  private say(text: string, mode: 'interrupt' | 'queue'): ControlVerdict {
+    const session = this.agentSession;
+    if (!session || !this.info) return { ok: false, reason: this.info ? 'the agent is still starting' : 'the call has not started streaming' };
+    if (!session.say) return { ok: false, reason: `agent "${this.info.agentName}" cannot speak given text` };
+    const refused = session.say(text, mode);
+    return refused === undefined ? { ok: true } : { ok: false, reason: refused };
+  }
+
+  /**
+   * Replaces the call's agent: the old one leaves (its audio cleared, its last turn kept to what was heard), the
+   * new one starts as on a new call (it greets) but on this call's stream, without the old one's conversation.
+   */
+  private switchAgent(name: string): ControlVerdict {
+    const info = this.info;
+    if (!info || !this.media) return { ok: false, reason: 'the call has not started streaming' };
+    if (!this.agentSession) return { ok: false, reason: 'the agent is still starting' };
+    if (name === info.agentName) return { ok: false, reason: `the call already has agent "${name}"` };
+    const agent = this.deps.findAgent?.(name);
+    if (!agent) return { ok: false, reason: `unknown agent "${name}"`, field: 'agent' };
+    const old = this.agentSession;
+    const attachment = this.attachment!;
+    this.agentSession = undefined;
+    releaseAgent(old, 'agent-switch', this.log);
+    attachment.control.clear();
+    attachment.detach();
+    this.info = { ...info, agentName: agent.name };
+    this.record('agent-switch', { from: info.agentName, to: agent.name });
+    this.startAgent(agent);
+    return { ok: true };
   }
 
   private adoptCallId(callId: string): void {

@@ -16,6 +16,8 @@ export interface StatusRefresherOptions {
   intervalMs?: number;
   /** Most calls asked about per sweep (Exotel allows 200 requests a minute in all). */
   batch?: number;
+  /** Whether this node runs the sweeps now (in a fleet, the holder of a lease: never two nodes at once). */
+  isLeader?: () => boolean;
   now?: () => number;
 }
 
@@ -30,7 +32,7 @@ export class StatusRefresher {
   private readonly o: Required<StatusRefresherOptions>;
 
   constructor(options: StatusRefresherOptions) {
-    this.o = { staleAfterMs: 5 * 60_000, intervalMs: 60_000, batch: 20, now: Date.now, ...options };
+    this.o = { staleAfterMs: 5 * 60_000, intervalMs: 60_000, batch: 20, now: Date.now, isLeader: () => true, ...options };
   }
 
   start(): void {
@@ -51,6 +53,7 @@ export class StatusRefresher {
 
   private async doSweep(): Promise<number> {
     const { store, staleAfterMs, batch, now } = this.o;
+    if (!this.o.isLeader()) return 0;
     const cutoff = now() - staleAfterMs;
     let asked = 0;
     for (const status of OPEN_STATUSES) {

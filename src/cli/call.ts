@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ConfigError, loadClientConfig } from '../config/env.js';
 
 const USAGE = `usage: exovoice call <number> [options]
 
@@ -41,8 +42,20 @@ export async function callCommand(argv: string[]): Promise<number> {
     process.stderr.write(`exovoice call: give exactly one number to call\n${USAGE}`);
     return 2;
   }
-  const base = (values.url ?? `http://127.0.0.1:${process.env.PORT || 8080}`).replace(/\/+$/, '');
-  const apiKey = values['api-key'] ?? process.env.API_KEY;
+  let env;
+  try {
+    env = loadClientConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`exovoice call: ${err.message}\n`);
+    return 2;
+  }
+  if (values.url !== undefined && !isHttpUrl(values.url)) {
+    process.stderr.write(`exovoice call: --url must be an absolute http(s):// URL, e.g. http://127.0.0.1:8080\n`);
+    return 2;
+  }
+  const base = (values.url ?? `http://127.0.0.1:${env.port}`).replace(/\/+$/, '');
+  const apiKey = values['api-key'] ?? env.apiKey;
   const body = {
     to: positionals[0],
     ...(values.from ? { from: values.from } : {}),
@@ -69,4 +82,13 @@ export async function callCommand(argv: string[]): Promise<number> {
   const retry = res.headers.get('retry-after');
   process.stderr.write(`exovoice call: HTTP ${res.status}${retry ? ` (retry after ${retry} s)` : ''}: ${text}\n`);
   return 1;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

@@ -4,11 +4,12 @@ import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
 import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
+import type { LocalControlBus } from '../call/live-control.js';
+import { startFleet } from '../fleet/fleet.js';
 import { buildGateway } from '../http/server.js';
-import { DataDirError } from '../store/data-dir.js';
 import { applyServeArgs, runCluster, workerCount } from './cluster.js';
 import { superviseGateway } from './fault-policy.js';
-import { openSqliteCallStore } from '../store/sqlite-call-store.js';
+import { openCallStore, StoreOpenError } from '../store/open-call-store.js';
 import { createLogger } from '../observability/logger.js';
 import { registerNodeInfo } from '../observability/metrics.js';
 import { maskUrl } from '../observability/redact.js';
@@ -37,18 +38,17 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   if (cluster.isPrimary && workers > 1) return runCluster(config, workers, baseLogger);
   // Several workers write to one stdout: each line says whose it is.
   const logger = cluster.isWorker ? baseLogger.child({ node: config.nodeId }) : baseLogger;
-  // Before the agents, which take a while to prepare: a bad DATA_DIR fails start-up at once.
+  // Before the agents, which take a while to prepare: a bad DATA_DIR or DATABASE_URL fails start-up at once.
   let store;
   try {
-    store = openSqliteCallStore({
-      dataDir: config.dataDir,
+    store = await openCallStore(config, {
       // At most one line a minute per kind of failure; `suppressed` counts the ones in between.
       onError: (err, info) => logger.error({ err, ...info }, 'call record store write failed'),
       onRecover: (info) => logger.warn(info, 'call record store writing again'),
     });
   } catch (err) {
-    const why = err instanceof DataDirError ? `is not writable: ${err.reason}` : `cannot hold the call records: ${(err as Error).message}`;
-    console.error(`exovoice: DATA_DIR ${config.dataDir} ${why}`.replace(/\s+/g, ' '));
+    if (!(err instanceof StoreOpenError)) throw err;
+    console.error(`exovoice: ${err.message}`);
     return 1;
   }
   let agents;
@@ -62,10 +62,17 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
     await store.close();
     return 1;
   }
-  const orphans = await closeOrphanedCalls(store);
-  if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
+  // In a fleet, open records may be other nodes' live calls: the fleet's sweeper closes those of nodes that died.
+  const fleet = config.redisUrl ? await startFleet({ config, logger, store }) : undefined;
+  if (!fleet) {
+    const orphans = await closeOrphanedCalls(store);
+    if (orphans > 0) logger.warn({ calls: orphans }, 'closed inbound call records left open by a previous run that stopped abruptly');
+  }
   const journal = new RecordJournal(store, logger.child({ component: 'records' }));
-  const gateway = await buildGateway({ config, logger, agents, store, journal });
+  const fleetParts = fleet
+    ? { registry: fleet.registry, details: fleet.details, fleet, nodeId: fleet.nodeId, control: (local: LocalControlBus) => fleet.controlBus(local) }
+    : {};
+  const gateway = await buildGateway({ config, logger, agents, store, journal, ...fleetParts });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   registerNodeInfo(gateway.metrics.registry, config.nodeId);
   logger.info(
@@ -77,11 +84,16 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
       sampleRate: config.sampleRate,
       defaultAgent: agents.defaultAgent,
       wsAuth: config.wsToken ? 'EXOTEL_WS_TOKEN' : 'none',
+      nodeId: fleet ? config.nodeId : undefined,
     },
     'exovoice gateway listening',
   );
   if (!config.wsToken) logger.warn('EXOTEL_WS_TOKEN is not set: anyone who can reach the media WebSocket can open a call');
   if (!config.apiKey) logger.warn('API_KEY is not set: the admin API (/voicebot/sessions, /call, /calls) answers loopback requests only');
 
-  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain: () => store.close() });
+  const afterDrain = async () => {
+    await fleet?.close();
+    await store.close();
+  };
+  return superviseGateway({ gateway, logger, drainTimeoutMs: config.drainTimeoutMs, afterDrain });
 }

@@ -54,9 +54,12 @@ const schema = z.object({
   }),
   DEFAULT_AGENT: optionalString,
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
-  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/i.test(v), {
-    message: 'must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/exovoice',
+  // Set: the call records live in Postgres (a fleet of nodes shares it); unset: SQLite in DATA_DIR. Never echoed unmasked.
+  DATABASE_URL: optionalString.refine((v) => v === undefined || isPostgresUrl(v), {
+    message: 'must be a postgres:// (or postgresql://) URL with a host, e.g. postgres://exovoice:secret@db.internal:5432/exovoice',
   }),
+  PG_POOL_SIZE: intInRange(10, 1, 1000),
+  PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   WORKERS: optionalString.transform((v, ctx) => {
     if (v === undefined) return 1;
     if (v.toLowerCase() === 'auto') return 'auto' as const;
@@ -123,7 +126,7 @@ const schema = z.object({
   EXOTEL_SUBDOMAIN: optionalString,
   EXOTEL_APP_ID: optionalString,
   EXOTEL_CALLER_ID: optionalString,
-  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/[^\s]*$/i.test(v), {
+  REDIS_URL: optionalString.refine((v) => v === undefined || isRedisUrl(v), {
     message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
   }),
   NODE_ID: optionalString.refine((v) => v === undefined || NODE_ID_PATTERN.test(v), {
@@ -150,8 +153,12 @@ export interface Config {
   sampleRate: SampleRate;
   defaultAgent?: string;
   dataDir: string;
-  /** postgres:// URL of the call record database; unset: SQLite in `dataDir`. */
+  /** Postgres for the call records (instead of SQLite in dataDir). */
   databaseUrl?: string;
+  /** Postgres connections per process. */
+  pgPoolSize: number;
+  /** Longest one Postgres statement may run; a write that takes longer is retried later. */
+  pgStatementTimeoutMs: number;
   /** Processes `exovoice serve` runs (node:cluster); `auto`: one per core; 1: this process serves, as always. */
   workers: number | 'auto';
   drainTimeoutMs: number;
@@ -199,12 +206,7 @@ export class ConfigError extends Error {
 
 /** Validates the environment; throws a ConfigError whose message is one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(schema, env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const publicBaseUrl = (e.WEBHOOK_BASE_URL ?? e.RENDER_EXTERNAL_URL)?.replace(/\/+$/, '');
   if (nodeEnv === 'production' && publicBaseUrl && !/^(https|wss):/i.test(publicBaseUrl)) {
@@ -224,6 +226,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultAgent: e.DEFAULT_AGENT,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    pgPoolSize: e.PG_POOL_SIZE,
+    pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     workers: e.WORKERS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
@@ -255,6 +259,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callerId: e.EXOTEL_CALLER_ID,
     },
   };
+}
+
+/** What a client of a running server (`exovoice call`) reads from the environment, by the server's own rules. */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'port' | 'apiKey'> {
+  const e = parseOrThrow(schema.pick({ PORT: true, API_KEY: true }), env);
+  return { port: e.PORT, apiKey: e.API_KEY };
+}
+
+function parseOrThrow<T extends z.ZodType>(s: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = s.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** hostname-pid, with anything a node id may not hold replaced (hostnames can be long or odd). */

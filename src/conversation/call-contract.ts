@@ -82,13 +82,24 @@ export interface TranscriptTurnInput {
   heardText?: string;
 }
 
+/** Why an agent leaves a call: the call ended, or an operator switched the call to another agent. */
+export type AgentEndReason = EndReason | 'agent-switch';
+
+/** How an operator's line fits in: at once, cutting off what the agent is saying, or after it. */
+export type SayMode = 'interrupt' | 'queue';
+
 /** One agent's presence on one call. The session calls these; none of them may throw into the media path. */
 export interface AgentSession {
   /** Caller audio. `pcm` is only valid during the call: copy what you keep. */
   onAudio(pcm: Int16Array, timestampMs: number | undefined): void;
   onDtmf?(digit: string, durationMs: number | undefined): void;
-  /** The call ended (once). Release everything. */
-  onEnd?(reason: EndReason): void | Promise<void>;
+  /**
+   * An operator's line (`POST /calls/:id/say`), said in the agent's current voice as an agent turn. Returns
+   * undefined when taken, else why not (e.g. the call is closing). Agents without a voice of their own leave it out.
+   */
+  say?(text: string, mode: SayMode): string | undefined;
+  /** The agent leaves the call (once): it ended, or the agent was switched. Release everything. */
+  onEnd?(reason: AgentEndReason): void | Promise<void>;
 }
 
 export interface Agent {

@@ -16,7 +16,7 @@
 // flight and the one timer turn-taking needs. The pieces: caller-input.ts (audio and recognition),
 // turn-actions.ts (what turn-taking and the brain decide), reply-speaker.ts (saying a reply),
 // reply.ts (the reply record: what was heard), failover.ts (a cloud provider that gave up).
-import type { AgentSession, EndReason } from './call-contract.js';
+import type { AgentEndReason, AgentSession, SayMode } from './call-contract.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../clock/scheduler.js';
 import { defaultFrameBytes } from '../exotel/frame-rules.js';
 import { CallerInput } from './caller-input.js';
@@ -30,6 +30,9 @@ import { TurnTaker, type TurnInput } from './turn-taking.js';
 
 export type { ConversationDeps, ConversationSettings, Failover, LiveSttSettings } from './conversation-settings.js';
 
+/** Operators' lines a call holds at once; more is a mistake (or a loop) on the operator's side. */
+const MAX_QUEUED_LINES = 10;
+
 export class Conversation implements AgentSession {
   readonly #ctx: ConversationContext;
   readonly #clock: Scheduler;
@@ -41,6 +44,10 @@ export class Conversation implements AgentSession {
   #timer: TimerHandle | null = null;
   #timerAt: number | null = null;
   #replySeq = 0;
+  /** Operators' lines waiting for a pause (`say` in `queue` mode). */
+  readonly #queuedLines: string[] = [];
+  /** A reply is being replaced: the pause that shows for a moment is not one for a queued line. */
+  #replacing = false;
 
   constructor(deps: ConversationDeps) {
     const { call, settings } = deps;
@@ -79,7 +86,10 @@ export class Conversation implements AgentSession {
       stt: deps.stt,
       grammars: deps.grammars,
       live: deps.live,
-      onVad: (input) => this.#actions.act(this.#turns.handle(input)),
+      onVad: (input) => {
+        this.#actions.act(this.#turns.handle(input));
+        this.#sayQueued();
+      },
     });
     const speaker = new ReplySpeaker(ctx, { voices: deps.voices, sampleRate: rate, frameSamples, frameMs: (frameSamples * 1000) / rate });
     this.#actions = new TurnActions(ctx, this.#input, speaker, () => {
@@ -105,10 +115,32 @@ export class Conversation implements AgentSession {
     this.#feed({ type: 'dtmf', nowMs: this.#clock.now(), digit });
   }
 
-  onEnd(reason: EndReason): void {
+  /**
+   * An operator's line, spoken as a reply of the agent's own (its transcript turn, heard ledger and context
+   * entry; the caller can interrupt it like any reply). `interrupt`: what is in flight stops as at a barge-in
+   * (cleared, its turn kept to what was heard); `queue`: said once the agent and the caller are both quiet.
+   */
+  say(text: string, mode: SayMode): string | undefined {
+    const ctx = this.#ctx;
+    if (ctx.ended || this.#turns.state === 'ended') return 'the call is ending';
+    if (mode === 'queue') {
+      if (this.#queuedLines.length >= MAX_QUEUED_LINES) return `${MAX_QUEUED_LINES} lines are already waiting to be said`;
+      this.#queuedLines.push(text);
+      this.#sayQueued();
+      return undefined;
+    }
+    // A reply cut by the caller and waiting for its verdict must not resume over the line.
+    ctx.cut?.abort.abort();
+    ctx.cut = null;
+    this.#speakLine(text);
+    return undefined;
+  }
+
+  onEnd(reason: AgentEndReason): void {
     const ctx = this.#ctx;
     if (ctx.ended) return;
     ctx.ended = true;
+    this.#queuedLines.length = 0;
     this.#turns.handle({ type: 'callEnded', nowMs: this.#clock.now() });
     this.#disarm();
     this.#actions.keypad.clear();
@@ -139,6 +171,22 @@ export class Conversation implements AgentSession {
     if (this.#ctx.ended) return;
     this.#actions.act(this.#turns.handle(input));
     this.#arm();
+    this.#sayQueued();
+  }
+
+  /** The next queued line, once nothing else is going on: no reply in flight, none cut, the caller quiet. */
+  #sayQueued(): void {
+    const ctx = this.#ctx;
+    if (this.#queuedLines.length === 0 || this.#replacing || ctx.ended || ctx.current || ctx.cut || this.#turns.state !== 'listening') return;
+    this.#speakLine(this.#queuedLines.shift()!);
+  }
+
+  /** Replaces whatever reply is in flight (stopping it as a barge-in would) with the line. */
+  #speakLine(text: string): void {
+    const now = this.#clock.now();
+    const reply = this.#newReply(now, false);
+    this.#feed({ type: 'replyQueued', nowMs: now, replyId: reply.id });
+    this.#actions.deliver(reply, { text, label: 'operator' });
   }
 
   /**
@@ -156,6 +204,7 @@ export class Conversation implements AgentSession {
       if (this.#ctx.ended) return;
       this.#actions.act(this.#turns.tick(this.#clock.now()));
       this.#arm();
+      this.#sayQueued();
     }, at - this.#clock.now());
   }
 
@@ -170,9 +219,14 @@ export class Conversation implements AgentSession {
     const ctx = this.#ctx;
     const previous = ctx.current;
     if (previous) {
-      this.#stop(previous);
-      ctx.current = null;
-      this.#feed({ type: 'replyCancelled', nowMs: this.#clock.now(), replyId: previous.id });
+      this.#replacing = true;
+      try {
+        this.#stop(previous);
+        ctx.current = null;
+        this.#feed({ type: 'replyCancelled', nowMs: this.#clock.now(), replyId: previous.id });
+      } finally {
+        this.#replacing = false;
+      }
     }
     const reply = newReply(`r${++this.#replySeq}`, originMs, greeting);
     ctx.current = reply;

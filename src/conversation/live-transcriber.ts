@@ -158,6 +158,8 @@ export class LiveTranscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#wakeWaiters();
+    // The caller's last words (a part batch) go out before the stream ends, so the provider transcribes all of them.
+    if (!this.#dead) this.#flush();
     const s = this.#stream;
     this.#stream = null;
     void s?.close().catch(() => {});

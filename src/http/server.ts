@@ -6,18 +6,26 @@ import { MemoryCallDetailsStore, type CallDetailsStore } from '../call/call-deta
 import { realScheduler, type Scheduler } from '../clock/scheduler.js';
 import { CallSession, DEFAULT_SESSION_OPTIONS, type CallJournal, type SessionOptions } from '../call/session.js';
 import { MemorySessionRegistry, type SessionRegistry } from '../call/session-registry.js';
+import { LocalControlBus, type ControlBus } from '../call/live-control.js';
+import { CallFeed } from '../call/call-feed.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
+import { registerWorkerPoolMetrics } from '../providers/worker-pool-metrics.js';
+import { sharedWorkerPools } from '../providers/worker-pool.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
 import { HTTP_INPUT_LIMITS, InputError, parseFormText, parseJsonBody, parseMultipart, parseQueryString, queryProblem } from './bounded-input.js';
+import { callControlRoutes } from './routes/call-control.js';
 import { callRecordRoutes } from './routes/call-records.js';
+import { consoleRoutes } from './routes/console.js';
+import { consoleApiRoutes } from './routes/console-api.js';
 import { statusCallbackRoutes } from './routes/status-callback.js';
 import { outboundCallRoutes } from './routes/outbound-calls.js';
 import { OutboundDialer } from '../call/outbound-dialer.js';
-import { SlidingWindowLimiter } from '../call/rate-limiter.js';
+import { SlidingWindowLimiter, type DialLimiter } from '../call/rate-limiter.js';
+import type { FleetHealth } from '../fleet/redis-health.js';
 import { StatusRefresher } from '../call/status-refresher.js';
 import { ExotelRestClient } from '../exotel/rest-client.js';
 import { healthRoutes } from './routes/health.js';
@@ -32,6 +40,10 @@ export interface GatewayParts {
   registry?: SessionRegistry;
   details?: CallDetailsStore;
   journal?: CallJournal;
+  /** This node's id, named in live-control answers and timelines. */
+  nodeId?: string;
+  /** The live-control bus over this node's calls (the fleet's forwards to other nodes); by default node-local. */
+  control?: (local: LocalControlBus) => ControlBus;
   /** Durable call records; enables `/calls`, `POST /call` and status callbacks. */
   store?: CallStore;
   /** Exotel's REST API; by default built from the configuration when it is complete. */
@@ -41,6 +53,14 @@ export interface GatewayParts {
   session?: Partial<SessionOptions>;
   /** Overrides the HTTP time-outs (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /** Fleet mode (src/fleet): the shared dial limit, the status-refresh lease, Redis's state on /ready. */
+  fleet?: GatewayFleet;
+}
+
+export interface GatewayFleet {
+  dialLimiter: DialLimiter;
+  holdsStatusRefresh(): boolean;
+  health(): FleetHealth;
 }
 
 /** How long a client may take, in milliseconds (0: no limit). */
@@ -112,7 +132,10 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   registerBodyParsers(app);
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
 
-  const journal = parts.journal;
+  // The console's live view watches calls through the feed, in front of the call records.
+  const feed = new CallFeed();
+  registry.onChange?.(() => feed.sessionsChanged());
+  const journal = feed.journal(parts.journal);
   const sessionDeps = {
     registry,
     metrics,
@@ -120,6 +143,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
     scheduler,
     journal,
     selectAgent: agents.select.bind(agents),
+    findAgent: agents.get.bind(agents),
     options: {
       ...DEFAULT_SESSION_OPTIONS,
       defaultSampleRate: 8000,
@@ -132,11 +156,23 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
 
   const store = parts.store;
   if (store) registerStoreMetrics(metrics.registry, store);
-  await app.register(healthRoutes, { metrics, isDraining, ...(store ? { storeHealth: () => store.health() } : {}) });
-  await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal?.webhook?.bind(journal) });
+  registerWorkerPoolMetrics(metrics.registry, sharedWorkerPools);
+  const fleet = parts.fleet;
+  await app.register(healthRoutes, {
+    metrics,
+    isDraining,
+    ...(store ? { storeHealth: () => store.health() } : {}),
+    ...(fleet ? { fleetHealth: () => fleet.health() } : {}),
+  });
+  await app.register(webhookRoutes, { config, details, metrics, isDraining, onCall: journal.webhook?.bind(journal) });
   await app.register(mediaRoutes, { config, details, metrics, sessionDeps, isDraining });
   const guard = adminGuard(config.apiKey, metrics);
   await app.register(sessionsRoutes, { registry, guard });
+  const local = new LocalControlBus(registry, parts.nodeId);
+  const bus = parts.control ? parts.control(local) : local;
+  await app.register(callControlRoutes, { bus, guard, metrics, store: parts.store, nodeId: parts.nodeId });
+  await app.register(consoleRoutes, {});
+  await app.register(consoleApiRoutes, { registry, feed, guard, agents, wsPath: config.wsPath, wsToken: config.wsToken });
   if (parts.store) {
     await app.register(callRecordRoutes, { store: parts.store, guard });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });
@@ -145,12 +181,17 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
       config,
       store: parts.store,
       rest,
-      limiter: new SlidingWindowLimiter(config.exotel.callsPerMinute),
+      limiter: fleet?.dialLimiter ?? new SlidingWindowLimiter(config.exotel.callsPerMinute),
       log: logger.child({ component: 'dialer' }),
     });
     await app.register(outboundCallRoutes, { dialer, guard });
     if (rest) {
-      const refresher = new StatusRefresher({ store: parts.store, rest, log: logger.child({ component: 'status-refresh' }) });
+      const refresher = new StatusRefresher({
+        store: parts.store,
+        rest,
+        log: logger.child({ component: 'status-refresh' }),
+        ...(fleet ? { isLeader: () => fleet.holdsStatusRefresh() } : {}),
+      });
       refresher.start();
       app.addHook('onClose', () => refresher.stop());
     }

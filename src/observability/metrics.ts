@@ -20,12 +20,17 @@ export class GatewayMetrics {
   readonly webhookDuration: Histogram<'route'>;
   readonly callsStarted: Counter;
   readonly turnLatency: Histogram<'stage'>;
+  readonly controlRequests: Counter<'action' | 'outcome'>;
 
   constructor(defaults = true) {
     const r = this.registry;
     if (defaults) collectDefaultMetrics({ register: r, prefix: 'exovoice_process_' });
     const self = this;
     new Gauge({ name: 'exovoice_active_calls', help: 'Media streams currently open', registers: [r], collect() { this.set(self.activeCalls); } });
+    if (defaults) {
+      // prom-client reports heap and external memory but not ArrayBuffers (audio Buffers, WebSocket frames), part of external.
+      new Gauge({ name: 'exovoice_process_nodejs_array_buffers_bytes', help: "Memory of the main thread's ArrayBuffers and Buffers", registers: [r], collect() { this.set(process.memoryUsage().arrayBuffers); } });
+    }
     new Counter({ name: 'exovoice_frames_in_total', help: 'Media frames received from Exotel', registers: [r], collect() { setCounter(this, self.framesIn); } });
     new Counter({ name: 'exovoice_frames_out_total', help: 'Media frames sent to Exotel', registers: [r], collect() { setCounter(this, self.framesOut); } });
     new Counter({ name: 'exovoice_outbound_underruns_total', help: 'Times the caller-side playout ran dry in the middle of an utterance', registers: [r], collect() { setCounter(this, self.underruns); } });
@@ -61,6 +66,12 @@ export class GatewayMetrics {
       name: 'exovoice_provider_failures_total',
       help: 'Cloud provider failures during calls (retried or not), by provider and error code',
       labelNames: ['provider', 'code'],
+      registers: [r],
+    });
+    this.controlRequests = new Counter({
+      name: 'exovoice_control_requests_total',
+      help: 'Live-call control requests (POST /calls/:id/...), by action and outcome',
+      labelNames: ['action', 'outcome'],
       registers: [r],
     });
     this.webhookDuration = new Histogram({

@@ -11,7 +11,7 @@ export const SARVAM_KEY_HEADER = 'api-subscription-key';
 
 /** The eleven languages every Sarvam speech model takes (Bulbul speaks these; Saarika hears them). */
 export const SARVAM_LANGUAGES = ['hi-IN', 'bn-IN', 'gu-IN', 'kn-IN', 'ml-IN', 'mr-IN', 'od-IN', 'pa-IN', 'ta-IN', 'te-IN', 'en-IN'] as const;
-/** The further languages saaras:v3 recognises. */
+/** The further languages saaras:v3 (and v4) recognise. */
 export const SAARAS_V3_EXTRA_LANGUAGES = ['as-IN', 'ur-IN', 'ne-IN', 'kok-IN', 'ks-IN', 'sd-IN', 'sa-IN', 'sat-IN', 'mni-IN', 'brx-IN', 'mai-IN', 'doi-IN'] as const;
 
 /**

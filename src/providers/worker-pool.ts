@@ -6,6 +6,12 @@
 // a full queue rejects at once (`queue-full`) because a reply that arrives seconds late is useless
 // on a phone call. Aborting a queued job removes it; aborting a running job rejects at once and
 // discards the worker's result when it arrives (the WASM call cannot be interrupted).
+//
+// A WebAssembly.Memory only ever grows, and what an engine allocates in it can creep over thousands of jobs, so a
+// worker can be recycled (`recycle`): once idle after its Nth job or above a memory bound it is
+// terminated and a fresh one started. A worker is idle only between jobs, so no job is lost; the fresh
+// worker takes jobs once its engine has loaded (it says so with a `ready` message), and only one worker
+// per pool is replaced at a time, so the others keep serving while it loads.
 import { Worker } from 'node:worker_threads';
 import { ProviderError, type ProviderErrorCode, abortReason } from './errors.js';
 
@@ -19,7 +25,38 @@ export interface WorkerPoolOptions {
   /** Jobs allowed to wait for a worker (default 32). */
   maxQueue?: number;
   workerData?: unknown;
+  /** When to replace a worker (default: never). */
+  recycle?: RecyclePolicy;
 }
+
+/** What a deployment sets on a process-wide pool. */
+export type SharedPoolOptions = Pick<WorkerPoolOptions, 'size' | 'maxQueue' | 'recycle'>;
+
+export interface RecyclePolicy {
+  /** Replace a worker after this many jobs. */
+  afterJobs?: number;
+  /** Replace a worker whose engine's WebAssembly memory has grown beyond this many bytes. */
+  aboveWasmBytes?: number;
+  /** Replace a worker whose own V8 heap (used) has grown beyond this many bytes. */
+  aboveHeapBytes?: number;
+}
+
+/** What a worker reports with each reply (worker-host.mjs). */
+export interface WorkerMemory {
+  wasmBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+}
+
+export interface WorkerInfo extends Partial<WorkerMemory> {
+  /** Jobs this worker has finished. */
+  jobs: number;
+  ready: boolean;
+  busy: boolean;
+}
+
+export type RecycleReason = 'jobs' | 'wasm-memory' | 'heap';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -48,14 +85,20 @@ interface Slot {
   worker: Worker;
   job: Job | undefined;
   jobId: number;
+  jobs: number;
+  ready: boolean;
+  memory: WorkerMemory | undefined;
 }
 
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  error?: { message: string; code?: ProviderErrorCode; details?: Record<string, unknown> };
-}
+type Reply =
+  | { ready: true }
+  | {
+      id: number;
+      ok: boolean;
+      result?: unknown;
+      error?: { message: string; code?: ProviderErrorCode; details?: Record<string, unknown> };
+      memory?: WorkerMemory;
+    };
 
 export const DEFAULT_POOL_SIZE = 2;
 export const DEFAULT_MAX_QUEUE = 32;
@@ -66,6 +109,8 @@ export class WorkerPool {
   readonly maxQueue: number;
   readonly #script: URL;
   readonly #workerData: unknown;
+  readonly recyclePolicy: Readonly<RecyclePolicy>;
+  readonly #recycled: Record<RecycleReason, number> = { jobs: 0, 'wasm-memory': 0, heap: 0 };
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -79,6 +124,10 @@ export class WorkerPool {
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new RangeError(`${this.name} pool maxQueue must be a non-negative integer`);
     this.#script = options.script;
     this.#workerData = options.workerData;
+    this.recyclePolicy = { ...options.recycle };
+    for (const [k, v] of Object.entries(this.recyclePolicy)) {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`${this.name} pool recycle.${k} must be a positive integer`);
+    }
   }
 
   /** Runs one job on the next free worker and resolves with the worker's result. */
@@ -86,7 +135,8 @@ export class WorkerPool {
     const { signal, transfer = [] } = options;
     if (this.#closed) return Promise.reject(new ProviderError('closed', `${this.name} pool is closed`));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const idle = this.#idleSlot();
+    // Rather than refuse a job, a full queue hands it to a replacement that is still loading.
+    const idle = this.#idleSlot() ?? (this.#queue.length >= this.maxQueue ? this.#slots.find((s) => s.job === undefined) : undefined);
     if (!idle && this.#queue.length >= this.maxQueue) {
       return Promise.reject(
         new ProviderError('queue-full', `${this.name} pool is saturated (${this.size} busy, ${this.#queue.length} queued)`),
@@ -111,13 +161,27 @@ export class WorkerPool {
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
       if (idle) this.#start(idle, job);
-      else this.#queue.push(job);
+      else {
+        this.#queue.push(job);
+        // A replacement still loading will take a queued job: it must keep the process alive meanwhile.
+        for (const s of this.#slots) if (!s.ready) s.worker.ref();
+      }
     });
   }
 
   stats(): WorkerPoolStats {
     const busy = this.#slots.filter((s) => s.job !== undefined).length;
     return { size: this.size, workers: this.#slots.length, busy, queued: this.#queue.length };
+  }
+
+  /** Each worker's job count and the memory it reported with its last reply. */
+  workers(): WorkerInfo[] {
+    return this.#slots.map((s) => ({ jobs: s.jobs, ready: s.ready, busy: s.job !== undefined, ...s.memory }));
+  }
+
+  /** Workers replaced so far, by what triggered it. */
+  recycled(): Readonly<Record<RecycleReason, number>> {
+    return { ...this.#recycled };
   }
 
   /** Rejects queued and running jobs with `closed` and terminates the workers. */
@@ -131,8 +195,10 @@ export class WorkerPool {
   }
 
   #idleSlot(): Slot | undefined {
-    const idle = this.#slots.find((s) => s.job === undefined);
+    const idle = this.#slots.find((s) => s.job === undefined && s.ready);
     if (idle) return idle;
+    // A worker still loading its engine takes the job only at first start (someone has to wait for it);
+    // a replacement that is loading leaves jobs queued for whichever worker is free first.
     return this.#slots.length < this.size ? this.#spawn() : undefined;
   }
 
@@ -142,8 +208,8 @@ export class WorkerPool {
       // Worker scripts are plain JS: don't inherit the parent's `--import tsx` (slower start).
       execArgv: [],
     });
-    const slot: Slot = { worker, job: undefined, jobId: 0 };
-    worker.on('message', (reply: Reply) => this.#onReply(slot, reply));
+    const slot: Slot = { worker, job: undefined, jobId: 0, jobs: 0, ready: false, memory: undefined };
+    worker.on('message', (reply: Reply) => ('ready' in reply ? this.#onReady(slot) : this.#onReply(slot, reply)));
     worker.on('error', (err) => this.#onDeath(slot, `${this.name} worker failed: ${err.message}`));
     worker.on('exit', (code) => this.#onDeath(slot, `${this.name} worker exited with code ${code}`));
     this.#slots.push(slot);
@@ -157,16 +223,44 @@ export class WorkerPool {
     slot.worker.postMessage({ id: slot.jobId, payload: job.payload }, job.transfer as ArrayBuffer[]);
   }
 
-  #onReply(slot: Slot, reply: Reply): void {
+  #onReady(slot: Slot): void {
+    slot.ready = true;
+    if (!slot.job && this.#slots.includes(slot)) this.#next(slot);
+  }
+
+  #onReply(slot: Slot, reply: Exclude<Reply, { ready: true }>): void {
     const job = slot.job;
     if (!job || reply.id !== slot.jobId) return;
     slot.job = undefined;
+    slot.jobs++;
+    if (reply.memory) slot.memory = reply.memory;
     if (reply.ok) this.#settle(job, true, reply.result);
     else {
       const e = reply.error ?? { message: 'unknown error' };
       this.#settle(job, false, new ProviderError(e.code ?? 'engine-failed', e.message, e.details));
     }
-    this.#next(slot);
+    const reason = this.#closed ? undefined : this.#recycleReason(slot);
+    if (reason) this.#replace(slot, reason);
+    else this.#next(slot);
+  }
+
+  #recycleReason(slot: Slot): RecycleReason | undefined {
+    // One replacement at a time: while one loads, the others keep working (and are checked again after their next job).
+    if (this.#slots.some((s) => !s.ready)) return undefined;
+    const { afterJobs, aboveWasmBytes, aboveHeapBytes } = this.recyclePolicy;
+    if (aboveWasmBytes !== undefined && slot.memory && slot.memory.wasmBytes > aboveWasmBytes) return 'wasm-memory';
+    if (aboveHeapBytes !== undefined && slot.memory && slot.memory.heapUsedBytes > aboveHeapBytes) return 'heap';
+    if (afterJobs !== undefined && slot.jobs >= afterJobs) return 'jobs';
+    return undefined;
+  }
+
+  /** Swaps an idle worker for a fresh one; queued jobs wait for the first worker free or ready. */
+  #replace(slot: Slot, reason: RecycleReason): void {
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
+    this.#recycled[reason]++;
+    void slot.worker.terminate();
+    const fresh = this.#spawn();
+    if (this.#queue.length === 0) fresh.worker.unref();
   }
 
   #onDeath(slot: Slot, message: string): void {
@@ -198,9 +292,14 @@ export class WorkerPool {
 
 const sharedPools = new Map<string, WorkerPool>();
 
+/** The process-wide pools created so far. */
+export function sharedWorkerPools(): Iterable<WorkerPool> {
+  return sharedPools.values();
+}
+
 /**
  * The process-wide pool for one engine, created on first use. Later calls get the same pool; asking
- * for a different size or queue bound once it exists is an error rather than silently ignored.
+ * for a different size, queue bound or recycle policy once it exists is an error rather than silently ignored.
  */
 export function sharedWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const existing = sharedPools.get(options.name);
@@ -211,11 +310,12 @@ export function sharedWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
   const conflict =
     (options.size !== undefined && options.size !== existing.size) ||
-    (options.maxQueue !== undefined && options.maxQueue !== existing.maxQueue);
+    (options.maxQueue !== undefined && options.maxQueue !== existing.maxQueue) ||
+    (options.recycle !== undefined && JSON.stringify(options.recycle) !== JSON.stringify(existing.recyclePolicy));
   if (conflict) {
     throw new ProviderError(
       'invalid-input',
-      `the shared ${options.name} pool already runs with size ${existing.size} and maxQueue ${existing.maxQueue}`,
+      `the shared ${options.name} pool already runs with size ${existing.size}, maxQueue ${existing.maxQueue} and recycle ${JSON.stringify(existing.recyclePolicy)}`,
     );
   }
   return existing;

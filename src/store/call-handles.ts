@@ -1,6 +1,6 @@
 // Our call id → the row key and next turn seq, kept in memory for calls created or touched recently so
-// that a media-path write costs no read; past `size` the oldest are evicted (only when nothing is
-// pending: then a handle can be rebuilt exactly from the database, one indexed read).
+// that a media-path write costs no read; past `size` the least recently used are evicted (only when nothing
+// is pending: then a handle can be rebuilt exactly from the database, by `lookup` or by a read that sees it).
 import { checkCallId } from './call-validation.js';
 import { CallNotFoundError } from './errors.js';
 
@@ -21,10 +21,25 @@ export class CallHandles {
     this.handles.set(id, { pk, nextTurnSeq: 0 });
   }
 
+  /**
+   * A read found the call (perhaps written by another process): keep its handle. The turn seq never moves
+   * back: turns this store still has pending are not in what the read saw.
+   */
+  seen(id: string, pk: number, nextTurnSeq: number): void {
+    const cached = this.handles.get(id);
+    if (cached === undefined) this.handles.set(id, { pk, nextTurnSeq });
+    else cached.nextTurnSeq = Math.max(cached.nextTurnSeq, nextTurnSeq);
+  }
+
   /** Throws CallNotFoundError for an id the database does not have. */
   resolve(id: string): Handle {
     const cached = this.handles.get(id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // Most recently used last, so that eviction takes the calls idle longest, not a long live call.
+      this.handles.delete(id);
+      this.handles.set(id, cached);
+      return cached;
+    }
     checkCallId(id);
     const handle = this.lookup(id);
     if (handle === undefined) throw new CallNotFoundError(id);

@@ -196,6 +196,8 @@ export interface ListQuery {
   direction?: CallDirection;
   /** Exact match on `from` or `to`. */
   number?: string;
+  /** Exact match on the agent's name. */
+  agent?: string;
   /** createdAt >= from */
   from?: Date;
   /** createdAt < to */

@@ -98,6 +98,7 @@ const listQuerySchema = z.strictObject({
   status: status.optional(),
   direction: direction.optional(),
   number: id(64).optional(),
+  agent: id(64).optional(),
   from: z.date().optional(),
   to: z.date().optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),

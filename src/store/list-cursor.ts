@@ -30,3 +30,10 @@ export function decodeCursor(cursor: string): ListPosition {
   }
   return { createdAt: parsed[0], id: parsed[1] };
 }
+
+/** A list query's from/to bound as epoch ms. */
+export function dateMs(d: Date, name: string): number {
+  const ms = d.getTime();
+  if (!Number.isFinite(ms)) throw new CallStoreValidationError(`invalid query.${name}: invalid date`);
+  return ms;
+}

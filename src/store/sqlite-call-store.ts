@@ -11,39 +11,18 @@
 // batches: sqlite-batch.ts.
 import type { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
-import type {
-  CallRecord,
-  CallStore,
-  CallStoreStats,
-  CallUpdate,
-  ListPage,
-  ListQuery,
-  NewCall,
-  NewCallEvent,
-  NewTurn,
-  StoreHealth,
-  TranscriptTurn,
-  TurnUpdate,
-} from './call-store.js';
-import {
-  checkCallId,
-  checkEvent,
-  checkTurnSeq,
-  parseCallUpdate,
-  parseListQuery,
-  parseNewCall,
-  parseNewTurn,
-  parseTurnUpdate,
-} from './call-validation.js';
+import type { CallRecord, CallStore, ListPage, ListQuery, NewCall } from './call-store.js';
+import { checkCallId, parseListQuery, parseNewCall } from './call-validation.js';
 import { CallHandles, type Handle } from './call-handles.js';
 import { prepareDataDir } from './data-dir.js';
 import { CallLogIdConflictError, CallStoreClosedError, CallStoreValidationError } from './errors.js';
-import { capJson } from './json-cap.js';
+import { QueuedCallStore } from './queued-call-store.js';
 import { batchWriter } from './sqlite-batch.js';
 import { openDatabase, type SqliteCallStoreOptions } from './sqlite-open.js';
 import { findCallRow, listCalls, prepareStatements, readRecord, type Statements } from './sqlite-queries.js';
-import { fieldsToParams, newCallFields, type CallRow } from './sqlite-rows.js';
+import { fieldsToParams, newCallFields, type CallRow } from './call-rows.js';
 import { StoreHealthTracker, isStoreFault } from './store-health.js';
+import { queueDefaults } from './store-options.js';
 import type { CheckpointStats, WalCheckpointer } from './wal-checkpointer.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -57,15 +36,13 @@ export function openSqliteCallStore(options: SqliteCallStoreOptions): SqliteCall
   return new SqliteCallStore(options);
 }
 
-export class SqliteCallStore implements CallStore {
+export class SqliteCallStore extends QueuedCallStore implements CallStore {
   readonly path: string;
   private readonly db: Db;
-  private readonly clock: () => number;
-  private readonly maxEventDataBytes: number;
   private readonly idempotencyWindowMs: number;
   private readonly beforeWrite: () => void;
-  private readonly health_: StoreHealthTracker;
-  private readonly queue: WriteQueue;
+  protected override readonly health_: StoreHealthTracker;
+  protected override readonly queue: WriteQueue;
   private readonly handles: CallHandles;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -73,8 +50,7 @@ export class SqliteCallStore implements CallStore {
   private readonly stmt: Statements;
 
   constructor(options: SqliteCallStoreOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.maxEventDataBytes = options.maxEventDataBytes ?? 4096;
+    super(options.clock ?? Date.now, options.maxEventDataBytes ?? 4096);
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600_000;
     this.beforeWrite = options.beforeWrite ?? (() => {});
     this.health_ = new StoreHealthTracker({
@@ -113,12 +89,7 @@ export class SqliteCallStore implements CallStore {
         return write(ops, isolate);
       },
       health: this.health_,
-      flushIntervalMs: options.flushIntervalMs ?? 100,
-      maxBatchOps: options.maxBatchOps ?? 2000,
-      maxPendingOps: options.maxPendingOps ?? 200_000,
-      maxPendingBytes: options.maxPendingBytes ?? 32 * 1024 * 1024,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
-      timers: options.timers,
+      ...queueDefaults(options),
       onFlushed: (info) => {
         if (this.queue.pendingOps === 0) this.handles.evict();
         options.onFlush?.(info);
@@ -154,60 +125,6 @@ export class SqliteCallStore implements CallStore {
     return { record: readRecord(this.stmt, result.row), created: result.created };
   }
 
-  // ---- media-path writes (queued, never touch the disk) ----
-
-  appendEvent(id: string, event: NewCallEvent): void {
-    const handle = this.resolve(id);
-    const at = checkEvent(event?.type, event?.at, event?.data, this.clock());
-    let capped;
-    try {
-      capped = capJson(event.data, this.maxEventDataBytes);
-    } catch (err) {
-      throw new CallStoreValidationError(`invalid event.data: not serializable as JSON (${(err as Error).message})`);
-    }
-    this.queue.push({
-      kind: 'event',
-      pk: handle.pk,
-      at,
-      type: event.type,
-      data: capped.json,
-      truncated: capped.truncated ? 1 : 0,
-    });
-  }
-
-  addTurn(id: string, turn: NewTurn): number {
-    const handle = this.resolve(id);
-    const t = parseNewTurn(turn);
-    const seq = handle.nextTurnSeq++;
-    const stored: TranscriptTurn = {
-      seq,
-      role: t.role,
-      text: t.text,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt ?? null,
-      interrupted: t.interrupted ?? false,
-    };
-    if (t.heardText !== undefined) stored.heardText = t.heardText;
-    this.queue.push({ kind: 'turn', pk: handle.pk, turn: stored });
-    return seq;
-  }
-
-  updateTurn(id: string, seq: number, patch: TurnUpdate): void {
-    const handle = this.resolve(id);
-    checkTurnSeq(seq);
-    if (seq >= handle.nextTurnSeq) throw new CallStoreValidationError(`invalid turn seq: call ${id} has no turn ${seq}`);
-    this.queue.push({ kind: 'turn-update', pk: handle.pk, seq, patch: parseTurnUpdate(patch) });
-  }
-
-  update(id: string, patch: CallUpdate): void {
-    const handle = this.resolve(id);
-    this.queue.push({ kind: 'patch', pk: handle.pk, at: this.clock(), patch: parseCallUpdate(patch) });
-  }
-
-  attachCallSid(id: string, callSid: string, streamSid?: string): void {
-    this.update(id, streamSid === undefined ? { callSid } : { callSid, streamSid });
-  }
-
   // ---- reads ----
 
   async get(key: string): Promise<CallRecord | null> {
@@ -239,18 +156,7 @@ export class SqliteCallStore implements CallStore {
     return this.closing;
   }
 
-  stats(): CallStoreStats {
-    return {
-      pendingOps: this.queue.pendingOps,
-      pendingBytes: this.queue.pendingBytes,
-      ...this.queue.counters,
-      writeFailures: { ...this.health_.failures },
-    };
-  }
 
-  health(): StoreHealth {
-    return this.health_.health(this.queue.pendingOps, this.queue.counters.droppedOps);
-  }
 
   /** Background WAL checkpoints so far; null when checkpoints are left to SQLite. */
   checkpointStats(): CheckpointStats | null {
@@ -291,7 +197,7 @@ export class SqliteCallStore implements CallStore {
     return this.stmt.callByPk.get(pk) as CallRow;
   }
 
-  private resolve(id: string): Handle {
+  protected override resolve(id: string): Handle {
     this.assertOpen();
     return this.handles.resolve(id);
   }

@@ -2,9 +2,8 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CallEvent, CallRecord, CallSummary, ListPage, ListQuery } from './call-store.js';
 import { DEFAULT_LIST_LIMIT } from './call-validation.js';
-import { CallStoreValidationError } from './errors.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { CALL_COLUMNS, CALL_PARAMS, rowToFields, rowToTurn, type CallRow, type EventRow, type TurnRow } from './sqlite-rows.js';
+import { dateMs, decodeCursor, encodeCursor } from './list-cursor.js';
+import { CALL_COLUMN_NAMES, CALL_COLUMNS, rowToFields, rowToTurn, type CallRow, type EventRow, type TurnRow } from './call-rows.js';
 
 export interface Statements {
   insertCall: Statement;
@@ -20,6 +19,8 @@ export interface Statements {
   eventsOf: Statement;
   turnsOf: Statement;
 }
+
+const CALL_PARAMS = CALL_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
 
 export function prepareStatements(db: Db): Statements {
   return {
@@ -79,6 +80,10 @@ export function listCalls(db: Db, q: ListQuery): ListPage {
     where.push('(c.from_number = ? OR c.to_number = ?)');
     params.push(q.number, q.number);
   }
+  if (q.agent !== undefined) {
+    where.push('c.agent = ?');
+    params.push(q.agent);
+  }
   if (q.from !== undefined) {
     where.push('c.created_at >= ?');
     params.push(dateMs(q.from, 'from'));
@@ -107,10 +112,4 @@ export function listCalls(db: Db, q: ListQuery): ListPage {
     .map((r) => ({ ...rowToFields(r), eventCount: r.event_count, turnCount: r.turn_count }));
   const last = items[items.length - 1];
   return { items, nextCursor: more ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
-}
-
-function dateMs(d: Date, name: string): number {
-  const ms = d.getTime();
-  if (!Number.isFinite(ms)) throw new CallStoreValidationError(`invalid query.${name}: invalid date`);
-  return ms;
 }

@@ -2,11 +2,12 @@
 // "this one write is bad" (drop it), the ok/degraded state /ready reports, and error reports throttled
 // to one a minute per kind, so a full disk under 500 calls logs a line a minute, not ten thousand.
 import type { StoreFaultKind, StoreHealth, WriteFailureKind } from './call-store.js';
+import { classifyPostgresError } from './postgres-errors.js';
 
 const FAULT_REASONS: Record<StoreFaultKind, string> = {
   full: 'the disk or the database is full',
-  locked: 'the database is locked by another connection',
-  closed: 'the database connection is closed',
+  locked: 'the database is locked by another connection or does not answer in time',
+  closed: 'the database connection is closed or cannot be made',
   io: 'the database file cannot be read or written',
 };
 
@@ -19,7 +20,7 @@ export function classifyWriteError(err: unknown): WriteFailureKind {
   }
   // better-sqlite3 throws a TypeError once its connection is closed.
   if (err instanceof TypeError && /connection is not open/.test(err.message)) return 'closed';
-  return 'refused';
+  return classifyPostgresError(err) ?? 'refused';
 }
 
 export const isStoreFault = (err: unknown): boolean => classifyWriteError(err) !== 'refused';

@@ -65,7 +65,7 @@ test('every documented key is accepted', () => {
 });
 
 test('wrong keys name their field', () => {
-  assert.deepEqual(problems({ ...HINDI, stt: { provider: 'sarvam', model: 'saarika:v2.5', mode: 'translate' } }), ['stt.mode: needs model saaras:v3 (saarika:v2.5 only transcribes)']);
+  assert.deepEqual(problems({ ...HINDI, stt: { provider: 'sarvam', model: 'saarika:v2.5', mode: 'translate' } }), ['stt.mode: needs a saaras model (saarika:v2.5 only transcribes)']);
   assert.deepEqual(problems({ ...HINDI, voice: { provider: 'sarvam', pace: 2.5 } }), ['voice.pace: must be 0.5-2 for bulbul:v3']);
   assert.deepEqual(problems({ ...HINDI, voice: { provider: 'sarvam', pitch: 0.2 } }), ['voice.pitch: is bulbul:v2 only']);
   assert.deepEqual(problems({ ...HINDI, voice: { provider: 'sarvam', model: 'bulbul:v2', temperature: 0.5 } }), ['voice.temperature: is bulbul:v3 only']);
@@ -77,6 +77,7 @@ test('wrong keys name their field', () => {
   assert.match(problems({ ...HINDI, voice: { provider: 'sarvam', language: 'ur-IN' } })[0]!, /^voice\.language: Sarvam has no language "ur-IN"/);
   assert.match(problems({ ...HINDI, stt: { provider: 'sarvam', model: 'saarika:v2.5', language: 'ur-IN' } })[0]!, /^stt\.language: /);
   assert.equal(parsed({ ...HINDI, stt: { provider: 'sarvam', language: 'ur-IN' }, voice: { provider: 'sarvam' } }).language, 'hi-IN', 'saaras:v3 hears Urdu');
+  assert.equal(parsed({ ...HINDI, stt: { provider: 'sarvam', model: 'saaras:v4', language: 'ur-IN', mode: 'translate' } }).stt.provider, 'sarvam', 'saaras:v4 too');
 });
 
 test('the assembly builds Sarvam adapters that reach the configured endpoint with the configured key', { timeout: 15_000 }, async () => {

@@ -11,9 +11,9 @@ import { freePort, startGateway } from '../helpers/gateway.js';
 
 const run = promisify(execFile);
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/exovoice.js', 'call', ...args]);
+    const { stdout, stderr } = await run(process.execPath, ['bin/exovoice.js', 'call', ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -63,4 +63,17 @@ test('exovoice call places a call through the API, and reports refusals', async 
     await exotel.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('exovoice call checks PORT, API_KEY and --url as the server checks its configuration, before dialling anything', async () => {
+  const badPort = await cli(['09876543210'], { PORT: '80x' });
+  assert.equal(badPort.code, 2);
+  assert.match(badPort.stderr, /PORT: must be an integer from 0 to 65535, got "80x"/);
+  const shortKey = await cli(['09876543210'], { API_KEY: 'short' });
+  assert.equal(shortKey.code, 2);
+  assert.match(shortKey.stderr, /API_KEY: must be at least 16 characters/);
+  assert.doesNotMatch(shortKey.stderr, /short/, 'the key itself is never echoed');
+  const badUrl = await cli(['09876543210', '--url', 'ftp://example.com']);
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /--url must be an absolute http\(s\):\/\/ URL/);
 });

@@ -2,7 +2,7 @@
 // and benchmarks: a real `ws` server on 127.0.0.1 speaking the documented wire protocol.
 // Pages followed:
 //   https://docs.sarvam.ai/api-reference/legacy/speech-to-text/transcribe/ws (AsyncAPI: Api-Subscription-Key header;
-//     query language-code (required; `unknown` = detect), model saaras:v3 | saarika:v2.5, mode (saaras:v3),
+//     query language-code (required; `unknown` = detect), model saaras:v3 | saaras:v4 | saarika:v2.5, mode (saaras),
 //     sample_rate 16000 | 8000, input_audio_codec, high_vad_sensitivity, vad_signals, flush_signal; audio messages
 //     {audio: {data, sample_rate, encoding}}, {type: flush}; server messages data / events / error)
 //   https://docs.sarvam.ai/api-reference-docs/api-guides-tutorials/speech-to-text/streaming-api (modes; one transcript
@@ -143,13 +143,14 @@ export async function startFakeSarvamStt(options: FakeSarvamSttOptions = {}): Pr
 /** What the documented enums allow (and the fake can decode); undefined when valid. */
 function validateQuery(q: URLSearchParams): string | undefined {
   const model = q.get('model') ?? 'saaras:v3';
-  if (model !== 'saaras:v3' && model !== 'saarika:v2.5') return `model: ${model} is not supported on this endpoint`;
+  if (model !== 'saaras:v3' && model !== 'saaras:v4' && model !== 'saarika:v2.5') return `model: ${model} is not supported on this endpoint`;
   const language = q.get('language-code');
   if (language === null) return 'language-code: field required';
-  const languages = model === 'saaras:v3' ? [...LANGUAGES, ...V3_EXTRA] : LANGUAGES;
+  const saaras = model.startsWith('saaras');
+  const languages = saaras ? [...LANGUAGES, ...V3_EXTRA] : LANGUAGES;
   if (!languages.includes(language)) return `language-code: ${language} is not supported by ${model}`;
   const mode = q.get('mode');
-  if (mode !== null && (model !== 'saaras:v3' || !MODES.includes(mode))) return `mode: ${mode} is not supported by ${model}`;
+  if (mode !== null && (!saaras || !MODES.includes(mode))) return `mode: ${mode} is not supported by ${model}`;
   const rate = q.get('sample_rate') ?? '16000';
   if (rate !== '16000' && rate !== '8000') return 'sample_rate: only 16000 and 8000 are supported';
   const codec = q.get('input_audio_codec');

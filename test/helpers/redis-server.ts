@@ -1,5 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { openRedis } from '../../src/fleet/redis-connection.js';
+import { RedisHealth } from '../../src/fleet/redis-health.js';
 import { freePort } from './gateway.js';
 
 export interface TestRedis {
@@ -51,4 +55,11 @@ function ping(port: number): Promise<boolean> {
     socket.on('error', () => resolve(false));
     socket.on('close', () => resolve(false));
   });
+}
+
+/** One node's connection to the test Redis, with the fleet's settings, and its Redis health (logging nothing). */
+export async function redisNode(url: string, nodeId: string): Promise<{ nodeId: string; redis: Redis; health: RedisHealth }> {
+  const redis = openRedis(url, nodeId);
+  await redis.connect();
+  return { nodeId, redis, health: new RedisHealth(nodeId, pino({ level: 'silent' })) };
 }

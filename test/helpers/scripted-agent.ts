@@ -1,4 +1,4 @@
-import type { Agent, AgentSession, CallControl, EndReason } from '../../src/conversation/call-contract.js';
+import type { Agent, AgentEndReason, AgentSession, CallControl } from '../../src/conversation/call-contract.js';
 
 /** A test agent that records what the call gives it and lets the test act through its CallControl. */
 export class ScriptedAgent implements Agent {
@@ -37,6 +37,6 @@ export class ScriptedCall {
   samples = 0;
   readonly chunks: Int16Array[] = [];
   readonly dtmf: string[] = [];
-  readonly ends: EndReason[] = [];
+  readonly ends: AgentEndReason[] = [];
   constructor(readonly control: CallControl) {}
 }

@@ -153,3 +153,23 @@ test('X-Forwarded-For names the address only when the peer is a trusted proxy (T
   assert.deepEqual(await tries({ TRUST_PROXY: 'false' }), [401, 401, 429, 429]);
   assert.deepEqual(await tries({ TRUST_PROXY: '10.0.0.0/8' }), [401, 401, 429, 429]);
 });
+
+test('a second socket with a live call_id replaces the call, with a warning event on its record', async () => {
+  const journal = new MemoryJournal();
+  const gw = await startGateway({}, [new ScriptedAgent()], { journal });
+  try {
+    const first = await ExotelSocket.open(`${gw.wsBase}/voicebot/ws?call_id=taken1`);
+    first.start();
+    for (let i = 0; i < 3; i++) first.media(new Int16Array(160).fill(1000), i + 2);
+    await until(() => journal.eventsOf('taken1', 'ws-open').length === 1, 5000, 'first call open');
+    const second = await ExotelSocket.open(`${gw.wsBase}/voicebot/ws?call_id=taken1`);
+    assert.equal((await first.closed).reason, 'replaced');
+    const replaced = journal.eventsOf('taken1', 'call-replaced');
+    assert.equal(replaced.length, 1);
+    assert.equal(typeof replaced[0]?.data.previousDurationMs, 'number');
+    second.close();
+    await second.closed;
+  } finally {
+    await gw.close();
+  }
+});

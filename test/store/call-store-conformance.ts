@@ -265,14 +265,14 @@ export function runCallStoreConformance(
         assert.ok(turn.text.length > 1000 && turn.text.length < 50_000);
       }));
 
-    test('list filters by status, direction, number and time range, newest first, with counts', () =>
+    test('list filters by status, direction, number, agent and time range, newest first, with counts', () =>
       withStore(async (store) => {
         const ids: string[] = [];
         const specs = [
-          { direction: 'inbound', from: '+911', to: '0800' },
-          { direction: 'outbound', from: '0800', to: '+912' },
+          { direction: 'inbound', from: '+911', to: '0800', agent: 'front-desk' },
+          { direction: 'outbound', from: '0800', to: '+912', agent: 'echo' },
           { direction: 'outbound', from: '0800', to: '+911' },
-          { direction: 'inbound', from: '+913', to: '0800' },
+          { direction: 'inbound', from: '+913', to: '0800', agent: 'front-desk' },
         ] as const;
         for (const [i, spec] of specs.entries()) {
           now = T0 + i * HOUR;
@@ -301,6 +301,10 @@ export function runCallStoreConformance(
         assert.deepEqual(await pick({ number: '0800' }), [3, 2, 1, 0]);
         assert.deepEqual(await pick({ from: new Date(T0 + HOUR), to: new Date(T0 + 3 * HOUR) }), [2, 1]);
         assert.deepEqual(await pick({ direction: 'inbound', number: '+913' }), [3]);
+        assert.deepEqual(await pick({ agent: 'front-desk' }), [3, 0]);
+        store.update(ids[2], { agent: 'front-desk' }); // the agent is often known only once the stream starts
+        assert.deepEqual(await pick({ agent: 'front-desk', direction: 'outbound' }), [2]);
+        assert.deepEqual(await pick({ agent: 'nobody' }), []);
       }));
 
     test('cursor pagination is complete and stable under concurrent inserts', () =>

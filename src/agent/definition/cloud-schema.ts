@@ -43,12 +43,15 @@ export const deepgramSttSchema = z.strictObject({
 export const sarvamSttSchema = z
   .strictObject({
     provider: z.literal('sarvam'),
-    /** saaras:v3 (default: 22 languages, modes) or saarika:v2.5 (11 languages, transcription only). */
-    model: z.enum(['saaras:v3', 'saarika:v2.5']).default('saaras:v3'),
+    /**
+     * saaras:v3 (default: 22 languages, modes), saaras:v4 (newer pages of the docs: the same languages and modes) or
+     * saarika:v2.5 (11 languages, transcription only).
+     */
+    model: z.enum(['saaras:v3', 'saaras:v4', 'saarika:v2.5']).default('saaras:v3'),
     /** Default: the agent's language. `unknown`: Sarvam detects it, and each final transcript says which it heard. */
     language: z.union([languageTag, z.literal('unknown')]).optional(),
     /**
-     * saaras:v3 only. transcribe (default): the spoken language in its script; translate: English text; verbatim: word
+     * saaras only. transcribe (default): the spoken language in its script; translate: English text; verbatim: word
      * for word, fillers kept; translit: romanised; codemix: Indic words in their script, English words in Latin.
      */
     mode: z.enum(['transcribe', 'translate', 'verbatim', 'translit', 'codemix']).optional(),
@@ -57,7 +60,7 @@ export const sarvamSttSchema = z
     apiKeyEnv: envName.default('SARVAM_API_KEY'),
     baseUrlEnv: envName.default('SARVAM_BASE_URL'),
   })
-  .refine((v) => !(v.mode && v.model === 'saarika:v2.5'), { path: ['mode'], message: 'needs model saaras:v3 (saarika:v2.5 only transcribes)' });
+  .refine((v) => !(v.mode && v.model === 'saarika:v2.5'), { path: ['mode'], message: 'needs a saaras model (saarika:v2.5 only transcribes)' });
 export const streamingSttSchema = oneOf('provider', ['deepgram', 'sarvam'], [deepgramSttSchema, sarvamSttSchema]);
 export type StreamingSttSpec = z.infer<typeof streamingSttSchema>;
 
@@ -326,7 +329,7 @@ function checkSarvamLanguages(def: { language: string; stt: StreamingSttSpec; vo
     if (!sarvamLanguage(tag, supported)) ctx.addIssue({ code: 'custom', path, message: `Sarvam has no language "${tag}" (it takes ${supported.join(', ')})` });
   };
   if (def.stt.provider === 'sarvam' && def.stt.language !== 'unknown') {
-    const supported = def.stt.model === 'saaras:v3' ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
+    const supported = def.stt.model.startsWith('saaras') ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
     check(def.stt.language ?? def.language, supported, def.stt.language ? ['stt', 'language'] : ['language']);
   }
   if (def.voice.provider === 'sarvam') check(def.voice.language ?? def.language, SARVAM_LANGUAGES, def.voice.language ? ['voice', 'language'] : ['language']);

@@ -6,7 +6,7 @@ import type { VoiceSpec } from '../../conversation/voice-bank.js';
 import { VoiceBank } from '../../conversation/voice-bank.js';
 import { createRealtimeAgent, type RealtimeAgentOptions, type RealtimeFailure } from './realtime.js';
 import type { PreparedAgent } from './preparation.js';
-import type { Agent, AgentSession, CallControl, EndReason } from '../../conversation/call-contract.js';
+import type { Agent, AgentEndReason, AgentSession, CallControl, SayMode } from '../../conversation/call-contract.js';
 
 export interface RealtimeFallbackOptions {
   /** The bridge's options; `onFailure` is this module's. */
@@ -49,7 +49,13 @@ class FallbackSession implements AgentSession {
     this.current?.onDtmf?.(digit, durationMs);
   }
 
-  onEnd(reason: EndReason): void | Promise<void> {
+  /** The Realtime model speaks only its own words; the offline agent that took over can say an operator's line. */
+  say(text: string, mode: SayMode): string | undefined {
+    if (this.current?.say) return this.current.say(text, mode);
+    return this.failed ? 'the agent is handing the call over' : `agent "${this.name}" cannot speak given text`;
+  }
+
+  onEnd(reason: AgentEndReason): void | Promise<void> {
     this.ended = true;
     const session = this.current;
     this.current = undefined;
@@ -68,7 +74,7 @@ class FallbackSession implements AgentSession {
     this.call.record('agent.failover', { agent: this.name, kind: failure.kind, phase: failure.phase, to: takeOver ? this.o.agent!.name : 'transfer' });
     this.call.log.warn({ kind: failure.kind, phase: failure.phase, to: takeOver ? this.o.agent!.name : 'transfer' }, 'realtime session failed for good');
     try {
-      await this.say(takeOver ? this.o.apology : this.o.handover);
+      await this.speak(takeOver ? this.o.apology : this.o.handover);
       if (this.ended) return;
       if (!takeOver) {
         await this.call.mark('realtime-handover');
@@ -84,7 +90,7 @@ class FallbackSession implements AgentSession {
     }
   }
 
-  private async say(text: string): Promise<void> {
+  private async speak(text: string): Promise<void> {
     const rate = this.call.info.sampleRate;
     for (const sentence of VoiceBank.sentences(text)) {
       const audio = await this.o.voices.audio(sentence, this.o.voice, rate, this.call.signal);

@@ -10,7 +10,7 @@
 import { SpeechDetector } from '../../audio/speech-detector.js';
 import type { VadSampleRate } from '../../audio/vad.js';
 import type { RealtimeServerEvent } from '../../providers/realtime/realtime-events.js';
-import type { Agent, AgentSession, CallControl, EndReason } from '../../conversation/call-contract.js';
+import type { Agent, AgentEndReason, AgentSession, CallControl } from '../../conversation/call-contract.js';
 import type { RealtimeAgentOptions } from './realtime/options.js';
 import { RealtimeResponses } from './realtime/responses.js';
 import { RealtimeSessions, type SessionHooks } from './realtime/sessions.js';
@@ -70,7 +70,7 @@ class RealtimeBridge implements AgentSession {
     }
   }
 
-  onEnd(_reason: EndReason): void {
+  onEnd(_reason: AgentEndReason): void {
     this.detector?.close();
     this.sessions.close();
   }

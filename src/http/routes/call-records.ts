@@ -20,6 +20,7 @@ const listQuery = z
     status: z.enum(CALL_STATUSES).optional(),
     direction: z.enum(['inbound', 'outbound']).optional(),
     number: z.string().min(1).max(32).optional(),
+    agent: z.string().min(1).max(64).optional(),
     from: date.optional(),
     to: date.optional(),
     limit: z.coerce.number().int().min(1).max(200).optional(),

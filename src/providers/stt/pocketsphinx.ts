@@ -4,7 +4,7 @@
 import { ProviderError } from '../errors.js';
 import { resample } from '../../audio/resample-buffer.js';
 import type { CompiledGrammar, GrammarSpec, RecognitionOptions, RecognitionResult, SpeechToText } from '../types.js';
-import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
+import { WorkerPool, sharedWorkerPool, type SharedPoolOptions } from '../worker-pool.js';
 import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';
 
 export const RECOGNIZER_SAMPLE_RATE = 8000;
@@ -59,8 +59,21 @@ interface DecodeResult {
   speechFrames?: number;
 }
 
-export function pocketsphinxWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
-  return sharedWorkerPool({ name: 'pocketsphinx', script: new URL('./pocketsphinx.worker.mjs', import.meta.url), ...options });
+/**
+ * A decoder loads into 32 MiB of WebAssembly memory, which Emscripten grows by 20% at a time and never gives back.
+ * One grammar and short phrases kept it at 32 MiB over 400 jobs (bench/rss-engines.ts), but under the soak's
+ * mix of grammars and utterance lengths it grew a step every few minutes; a decoder that has grown twice (to 46 MiB)
+ * is replaced once idle, which bounds each decoder's memory without losing a recognition.
+ */
+export const DECODER_MAX_WASM_BYTES = 44 * 1024 * 1024;
+
+export function pocketsphinxWorkerPool(options: SharedPoolOptions = {}): WorkerPool {
+  return sharedWorkerPool({
+    name: 'pocketsphinx',
+    script: new URL('./pocketsphinx.worker.mjs', import.meta.url),
+    recycle: { aboveWasmBytes: DECODER_MAX_WASM_BYTES },
+    ...options,
+  });
 }
 
 /** Logistic map of the per-frame log-likelihood ratio to 0..1. */

@@ -89,4 +89,4 @@ serve(async (job) => {
     };
   }
   throw providerError('invalid-input', `unknown job ${job.op}`);
-});
+}, { wasmBytes: () => ss.HEAPU8.byteLength });

@@ -3,7 +3,8 @@
 // - https://docs.sarvam.ai/api-reference/legacy/speech-to-text/transcribe/ws (and its AsyncAPI spec; the page also
 //   served as /api/speech-to-text/transcribe/ws): the `Api-Subscription-Key` header; query `language-code` (hi-IN,
 //   bn-IN, gu-IN, kn-IN, ml-IN, mr-IN, od-IN, pa-IN, ta-IN, te-IN, en-IN, `unknown` = detect; saaras:v3 adds as, ur,
-//   ne, kok, ks, sd, sa, sat, mni, brx, mai, doi), `model` (saaras:v3 default, saarika:v2.5), `mode` (saaras:v3),
+//   ne, kok, ks, sd, sa, sat, mni, brx, mai, doi), `model` (saaras:v3 default, saarika:v2.5; newer copies of the page
+//   make saaras:v4 the default with the same languages and modes, so it is accepted too), `mode` (saaras),
 //   `sample_rate` (16000 or 8000 only; 8 kHz only via this parameter), `input_audio_codec`, `high_vad_sensitivity`,
 //   `vad_signals`, `flush_signal`; the messages are in sarvam-messages.ts;
 // - .../api-guides-tutorials/speech-to-text/streaming-api (modes transcribe/translate/verbatim/translit/codemix;
@@ -35,7 +36,7 @@ export interface SarvamSttOptions {
   apiKey: string;
   /** API root, default https://api.sarvam.ai (https is mapped to wss). */
   baseUrl?: string;
-  /** saaras:v3 (default) or saarika:v2.5. */
+  /** saaras:v3 (default), saaras:v4 or saarika:v2.5. */
   model?: string;
   /** saaras:v3 output: transcribe (default), translate (to English), verbatim, translit, codemix. */
   mode?: SarvamSttMode;
@@ -102,7 +103,7 @@ export class SarvamSpeechToText implements StreamingSpeechToText {
 
   #languageCode(tag: string | undefined): string {
     if (tag === undefined || tag === 'unknown') return 'unknown';
-    const supported = this.#model.startsWith('saaras:v3') ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
+    const supported = this.#model.startsWith('saaras') ? [...SARVAM_LANGUAGES, ...SAARAS_V3_EXTRA_LANGUAGES] : SARVAM_LANGUAGES;
     return requireSarvamLanguage('Sarvam', tag, supported);
   }
 

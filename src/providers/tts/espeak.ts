@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ProviderError } from '../errors.js';
 import type { TextToSpeech, VoiceInfo } from '../types.js';
-import type { WorkerPool } from '../worker-pool.js';
+import type { SharedPoolOptions, WorkerPool } from '../worker-pool.js';
 import { createOfflineTts, offlineWorkerPool, type OfflineEngine, type OfflineVoiceOptions } from './offline-voice.js';
 
 const NATIVE_RATE = 22050;
@@ -82,7 +82,7 @@ const ESPEAK: OfflineEngine = {
   voiceForLanguage,
 };
 
-export function espeakWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
+export function espeakWorkerPool(options: SharedPoolOptions = {}): WorkerPool {
   return offlineWorkerPool(ESPEAK, options);
 }
 

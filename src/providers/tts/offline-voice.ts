@@ -2,7 +2,7 @@
 // voice, pool size, queue bound), and the order a request's voice is chosen in (an explicit voice, checked; else
 // one for the language; else the default). An engine file holds only its catalogue and those two rules.
 import type { SynthesisOptions, TextToSpeech, VoiceInfo } from '../types.js';
-import { WorkerPool, sharedWorkerPool } from '../worker-pool.js';
+import { WorkerPool, sharedWorkerPool, type SharedPoolOptions } from '../worker-pool.js';
 import { PooledTextToSpeech } from './pooled-tts.js';
 
 export interface OfflineVoiceOptions {
@@ -28,7 +28,7 @@ export interface OfflineEngine {
 }
 
 /** The engine's process-wide pool (created on first use). */
-export function offlineWorkerPool(engine: OfflineEngine, options: { size?: number; maxQueue?: number } = {}): WorkerPool {
+export function offlineWorkerPool(engine: OfflineEngine, options: SharedPoolOptions = {}): WorkerPool {
   return sharedWorkerPool({ name: engine.name, script: engine.worker, ...options });
 }
 

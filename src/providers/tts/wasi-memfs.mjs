@@ -41,8 +41,8 @@ class MemFile {
 
 /**
  * Runs `_start` of a fresh instance of `module` with `args` (argv[0] included).
- * Returns `{ exitCode, files: Map<name, Uint8Array>, stderr: string }`; files are what the
- * program created in its working directory.
+ * Returns `{ exitCode, files: Map<name, Uint8Array>, stderr: string, memoryBytes: number }`; files are what
+ * the program created in its working directory, memoryBytes the size its WebAssembly memory grew to.
  */
 export async function runWasiCommand(module, args) {
   const files = new Map(); // name -> MemFile
@@ -178,5 +178,5 @@ export async function runWasiCommand(module, args) {
   }
   const out = new Map();
   for (const [name, file] of files) out.set(name, file.contents());
-  return { exitCode, files: out, stderr };
+  return { exitCode, files: out, stderr, memoryBytes: memory.buffer.byteLength };
 }

@@ -1,4 +1,5 @@
-// Row mapping between the SQLite schema (sqlite-migrations.ts) and the record types (call-store.ts).
+// Row mapping between the stores' tables (sqlite-migrations.ts, postgres-migrations.ts: the same columns) and the
+// record types (call-store.ts).
 import type { CallFields, NewCall, TranscriptTurn } from './call-store.js';
 import { newCallId } from './call-id.js';
 import { deriveDurations } from './call-merge.js';
@@ -48,12 +49,13 @@ export interface EventRow {
   truncated: number;
 }
 
-export const CALL_COLUMNS = `id, call_sid, stream_sid, call_log_id, direction, from_number, to_number, agent, custom_field,
-  status, created_at, updated_at, answered_at, started_at, ended_at, end_reason, close_code, total_ms, media_ms,
-  conversation_ms, recording_url, exotel_status, exotel_legs, exotel_details`;
-export const CALL_PARAMS = `@id, @call_sid, @stream_sid, @call_log_id, @direction, @from_number, @to_number, @agent,
-  @custom_field, @status, @created_at, @updated_at, @answered_at, @started_at, @ended_at, @end_reason, @close_code,
-  @total_ms, @media_ms, @conversation_ms, @recording_url, @exotel_status, @exotel_legs, @exotel_details`;
+/** The columns of `calls` (all but pk), in the order the stores write them. */
+export const CALL_COLUMN_NAMES = [
+  'id', 'call_sid', 'stream_sid', 'call_log_id', 'direction', 'from_number', 'to_number', 'agent', 'custom_field',
+  'status', 'created_at', 'updated_at', 'answered_at', 'started_at', 'ended_at', 'end_reason', 'close_code', 'total_ms',
+  'media_ms', 'conversation_ms', 'recording_url', 'exotel_status', 'exotel_legs', 'exotel_details',
+] as const satisfies readonly (keyof Omit<CallRow, 'pk'>)[];
+export const CALL_COLUMNS = CALL_COLUMN_NAMES.join(', ');
 
 /** The fields of a call about to be inserted: a fresh id, defaults filled in. */
 export function newCallFields(call: NewCall, now: number): CallFields {
