@@ -13,6 +13,8 @@ export interface BrainReply {
   action?: ReplyAction;
   /** What the reply answers (intent name, `fallback`, ...), for the timeline. */
   label: string;
+  /** The caller chose this language (BCP-47): the call goes on with the agent that speaks it. */
+  switchLanguage?: string;
 }
 
 export type BrainInput =

@@ -102,8 +102,26 @@ export interface AgentSession {
   onEnd?(reason: AgentEndReason): void | Promise<void>;
 }
 
+/** How a caller's language choice reaches whoever can switch the call to another agent. */
+export interface LanguageChoice {
+  /** BCP-47 tag the caller chose (a key of the definition's `languages`). */
+  language: string;
+  /** A language-menu key, or the recogniser's detection in the caller's turn. */
+  via: 'keypad' | 'detected';
+  /** The caller turn in that language, for the next agent to answer (detection). */
+  turn?: string;
+}
+
+/** What an agent is started with besides the call (a language switch passes these on). */
+export interface SessionOptions {
+  /** Switches the call to the agent of another language; false when there is none. */
+  switchLanguage?(choice: LanguageChoice): boolean;
+  /** Answer this caller turn instead of greeting (the caller spoke it to the agent before). */
+  firstTurn?: string;
+}
+
 export interface Agent {
   readonly name: string;
   /** Called when the stream starts (on `start`, or on the first `media` when Exotel skipped `start`). */
-  start(call: CallControl): AgentSession | Promise<AgentSession>;
+  start(call: CallControl, options?: SessionOptions): AgentSession | Promise<AgentSession>;
 }

@@ -61,6 +61,8 @@ export class CallerInput {
   #turnAudioStartMs: number | null = null;
   #lastTurnAudioStartMs: number | null = null;
   #lastCallerTurn: { seq: number; startMs: number } | null = null;
+  /** A caller turn with words has been heard (language detection decides on the first). */
+  #heardWords = false;
 
   constructor(ctx: ConversationContext, options: CallerInputOptions) {
     this.#ctx = ctx;
@@ -144,8 +146,25 @@ export class CallerInput {
       this.#lastCallerTurn = { seq: ctx.call.addTurn({ role: 'caller', ...turn }), startMs };
       ctx.history.push({ role: 'caller', text });
     }
+    if (t.text && this.#switchesLanguage(reply, t.text, t.language)) return;
     const input: BrainInput = t.text ? { type: 'speech', text: t.text, confidence: t.confidence } : { type: 'unrecognised', reason: t.rejected ?? 'no-match' };
     await ctx.respond(reply, input);
+  }
+
+  /**
+   * The caller's first words were heard in another language the agent detects (`detectLanguage`): the agent of
+   * that language answers them. Only the first turn decides: Hinglish flits between languages turn by turn.
+   */
+  #switchesLanguage(reply: Reply, text: string, heard: string | undefined): boolean {
+    const ctx = this.#ctx;
+    const first = !this.#heardWords;
+    this.#heardWords = true;
+    const { language, detectLanguage = [] } = ctx.settings;
+    if (!first || heard === undefined || ctx.failedOver || sameLanguage(heard, language)) return false;
+    const tag = detectLanguage.find((l) => sameLanguage(l, heard));
+    if (tag === undefined) return false;
+    if (ctx.current === reply) ctx.current = null;
+    return ctx.session.switchLanguage?.({ language: tag, via: 'detected', turn: text }) ?? false;
   }
 
   /** A cloud recogniser failed for good: stop streaming to it. */
@@ -215,16 +234,21 @@ export class CallerInput {
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */
-  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms'>> {
+  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms'> & { language?: string }> {
     const live = this.#live;
     if (live) {
       const t = await live.turnText(fromMs, this.#liveSettings!.finalTranscriptMs);
       // Transcripts that were still interim when the bound passed are used, but noted.
       if (!t.complete) this.#ctx.call.record('stt.finalize-timeout', { waitedMs: Math.round(t.waitedMs) });
-      return { text: t.text, confidence: t.confidence, rejected: t.text ? undefined : 'no-match', ms: t.waitedMs };
+      return { text: t.text, confidence: t.confidence, rejected: t.text ? undefined : 'no-match', ms: t.waitedMs, language: t.language };
     }
     return this.#recognizer!.recognize(fromMs, toMs);
   }
+}
+
+/** Same primary language (`en-IN` and `en-US` are both English). */
+function sameLanguage(a: string, b: string | undefined): boolean {
+  return b !== undefined && a.split('-')[0]!.toLowerCase() === b.split('-')[0]!.toLowerCase();
 }
 
 function round3(x: number): number {

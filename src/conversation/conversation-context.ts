@@ -3,7 +3,7 @@
 // coordinator (conversation.ts) owns it and wires each move to the piece that makes it.
 import type { Scheduler } from '../clock/scheduler.js';
 import type { BrainInput, BrainReply, BrainSession, ConversationEntry, ReplyAction } from './brain.js';
-import type { CallControl } from './call-contract.js';
+import type { CallControl, SessionOptions } from './call-contract.js';
 import type { ConversationSettings } from './conversation-settings.js';
 import type { ProviderFailureReport } from './provider-failure.js';
 import type { Reply, ReplyRecord } from './reply.js';
@@ -27,6 +27,8 @@ export interface ConversationContext {
   ended: boolean;
   /** A provider failed for good: the call is offline (or being handed over) now. */
   failedOver: boolean;
+  /** How the agent was started (the language switch it may use). */
+  readonly session: SessionOptions;
 
   /** Where turn-taking is. */
   turnState(): TurnState;

@@ -4,7 +4,7 @@ import type { VadMode, VadRuntime } from '../audio/vad.js';
 import type { Scheduler } from '../clock/scheduler.js';
 import type { CompiledGrammar, SpeechToText, StreamingSpeechToText } from '../providers/types.js';
 import type { BrainSession } from './brain.js';
-import type { CallControl } from './call-contract.js';
+import type { CallControl, SessionOptions } from './call-contract.js';
 import type { TurnTakingConfig } from './turn-taking.js';
 import type { VoiceBank, VoiceSpec } from './voice-bank.js';
 
@@ -21,6 +21,9 @@ export interface ConversationSettings {
   apology: string;
   /** Stream each sentence's audio from the TTS engine as it is synthesized (cloud voices). */
   streaming?: { firstByteTimeoutMs: number };
+  /** BCP-47 tag the agent speaks; with `detectLanguage`, a turn the recogniser heard in another of them switches. */
+  language?: string;
+  detectLanguage?: readonly string[];
 }
 
 /** Streaming recognition of everything the caller says (cloud STT), instead of recognising each turn at its end. */
@@ -57,4 +60,6 @@ export interface ConversationDeps {
   settings: ConversationSettings;
   /** Clock and timers (default: real time). */
   scheduler?: Scheduler;
+  /** How the call was started: a language switch to offer, a caller turn to answer first. */
+  session?: SessionOptions;
 }

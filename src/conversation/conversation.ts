@@ -68,6 +68,7 @@ export class Conversation implements AgentSession {
       cut: null,
       ended: false,
       failedOver: false,
+      session: deps.session ?? {},
       turnState: () => this.#turns.state,
       feed: (input) => this.#feed(input),
       newReply: (originMs, greeting) => this.#newReply(originMs, greeting),
@@ -98,6 +99,16 @@ export class Conversation implements AgentSession {
     });
     this.#failover = new ProviderFailover(ctx, this.#input, deps.failover);
     this.#feed({ type: 'callStarted', nowMs: clock.now() });
+    const first = deps.session?.firstTurn;
+    if (first !== undefined) {
+      // The caller spoke to the agent before this one (in this one's language): answer it rather than greet.
+      ctx.history.push({ role: 'caller', text: first });
+      const reply = this.#newReply(clock.now(), false);
+      reply.answersSpeech = true;
+      this.#feed({ type: 'replyQueued', nowMs: clock.now(), replyId: reply.id });
+      void this.#actions.respond(reply, { type: 'speech', text: first, confidence: 1 });
+      return;
+    }
     const greeting = this.#newReply(clock.now(), true);
     this.#feed({ type: 'replyQueued', nowMs: clock.now(), replyId: greeting.id, greeting: true });
     this.#actions.deliver(greeting, ctx.brain.greeting());

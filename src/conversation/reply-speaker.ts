@@ -9,7 +9,7 @@ import { Playback, type PlaybackHooks } from './playback.js';
 import { ProviderFailure, failureReport, recordProviderFailure } from './provider-failure.js';
 import type { Reply } from './reply.js';
 import { StreamPlayback } from './stream-playback.js';
-import { VoiceBank, type VoiceSpec } from './voice-bank.js';
+import { VoiceBank, replyVoice, type VoiceSpec } from './voice-bank.js';
 
 export interface ReplySpeakerOptions {
   voices: VoiceBank;
@@ -43,7 +43,8 @@ export class ReplySpeaker {
     if (ctx.ended) return;
     ctx.current = reply;
     reply.text = br.text;
-    const voice: VoiceSpec = br.voice ?? ctx.voice;
+    // In the agent's language, so numbers are said as its callers say them (see VoiceBank).
+    const voice: VoiceSpec = replyVoice(br.voice, ctx.voice);
     const sentences = VoiceBank.sentences(br.text);
     ctx.record.latency(reply, 'turn.reply-text', { label: br.label, sentences: sentences.length, action: br.action?.type });
     if (ctx.settings.streaming) {

@@ -87,8 +87,20 @@ export class TurnActions {
   }
 
   deliver(reply: Reply, br: BrainReply): void {
+    if (br.switchLanguage !== undefined) {
+      if (this.#switchLanguage(reply, br.switchLanguage)) return;
+      br = { text: br.text || this.#ctx.settings.apology, label: br.label }; // no agent for it after all
+    }
     if (br.action) this.closing(reply, br.action);
     this.#speaker.speak(reply, br);
+  }
+
+  /** The caller chose another language: the agent that speaks it takes the call (and ends this conversation). */
+  #switchLanguage(reply: Reply, language: string): boolean {
+    const ctx = this.#ctx;
+    if (ctx.current === reply) ctx.current = null;
+    this.keypad.clear();
+    return ctx.session.switchLanguage?.({ language, via: 'keypad' }) ?? false;
   }
 
   /** Closing: the goodbye/hand-over is said in full; turn-taking stops listening. */

@@ -1,6 +1,9 @@
 // Sentence audio for replies: synthesized on demand, except fixed texts (greeting, prompts,
 // static answers), which are synthesized once per voice and sample rate and then served from
-// memory, so a greeting can start playing the moment a call starts.
+// memory, so a greeting can start playing the moment a call starts. Every sentence reaches the engine
+// speakable in its voice's language (numbers, rupees, phone and order numbers, dates in words): the
+// text stays as written for the transcript and the cache, the engine never sees a digit.
+import { numberLanguage, speakableText } from '../language/speakable-text.js';
 import { splitSentences } from '../providers/text/sentences.js';
 import type { TextToSpeech } from '../providers/types.js';
 
@@ -8,6 +11,8 @@ import type { TextToSpeech } from '../providers/types.js';
 export interface VoiceSpec {
   provider: string;
   voice: string;
+  /** BCP-47 tag of what the voice speaks: how numbers are said (lakh/crore in Indian English, Hindi words). */
+  language?: string;
 }
 
 export class VoiceBank {
@@ -47,7 +52,7 @@ export class VoiceBank {
       for (let item = todo.shift(); item; item = todo.shift()) {
         const key = cacheKey(item.sentence, item.voice, sampleRate);
         if (this.#cache.has(key)) continue;
-        const audio = await this.#tts(item.voice).synthesize(item.sentence, { voice: item.voice.voice, sampleRate });
+        const audio = await this.#tts(item.voice).synthesize(speakable(item.sentence, item.voice), { voice: item.voice.voice, sampleRate });
         this.#cache.set(key, audio.samples);
       }
     };
@@ -60,7 +65,7 @@ export class VoiceBank {
     const cached = this.#cache.get(cacheKey(sentence, voice, sampleRate));
     if (cached) return cached;
     return this.#tts(voice)
-      .synthesize(sentence, { voice: voice.voice, sampleRate, signal })
+      .synthesize(speakable(sentence, voice), { voice: voice.voice, sampleRate, signal })
       .then((a) => a.samples);
   }
 
@@ -69,7 +74,7 @@ export class VoiceBank {
     if (this.#next && !this.#providers.has(voice.provider)) return this.#next.stream(sentence, voice, sampleRate, signal);
     const cached = this.#cache.get(cacheKey(sentence, voice, sampleRate));
     if (cached) return cached;
-    return this.#tts(voice).stream(sentence, { voice: voice.voice, sampleRate, signal });
+    return this.#tts(voice).stream(speakable(sentence, voice), { voice: voice.voice, sampleRate, signal });
   }
 
   /** Whether `voice` belongs to this bank's own providers (not `next`'s). */
@@ -85,5 +90,15 @@ export class VoiceBank {
 }
 
 function cacheKey(sentence: string, voice: VoiceSpec, sampleRate: number): string {
-  return `${voice.provider}:${voice.voice}:${sampleRate}:${sentence}`;
+  return `${voice.provider}:${voice.voice}:${numberLanguage(voice.language)}:${sampleRate}:${sentence}`;
+}
+
+/** The voice a reply is said in: its own (in the agent's language unless it names one), else the agent's. */
+export function replyVoice(own: VoiceSpec | undefined, agent: VoiceSpec): VoiceSpec {
+  return own ? { language: agent.language, ...own } : agent;
+}
+
+/** What the engine is given to say: `sentence` with its numbers in words of the voice's language. */
+export function speakable(sentence: string, voice: VoiceSpec): string {
+  return speakableText(sentence, numberLanguage(voice.language));
 }

@@ -28,3 +28,51 @@ export function spokenDigits(text: string): string | undefined {
   }
   return repeat === 1 && out ? out : undefined;
 }
+
+/** Fewer digits than this in a row are words of the sentence ("दो" is also "give", "do" an English verb). */
+const MIN_RUN_DIGITS = 3;
+
+/**
+ * `text` with each run of digits said one by one ("मेरा ऑर्डर चार सात डबल दो नौ है", "order four seven two one nine")
+ * written as digits ("मेरा ऑर्डर 47229 है"), so whoever reads it (a model filling a tool's `order_id`) gets the number
+ * the caller said. Runs shorter than three digits are left as words.
+ */
+export function digitsInText(text: string): string {
+  const tokens = text.split(/(\s+)/);
+  const out: string[] = [];
+  let run: string[] = [];
+  const close = () => {
+    // The longest prefix that is a digit string: a trailing "double" belongs to the words after it.
+    let end = run.length;
+    while (end > 0 && spokenDigits(run.slice(0, end).join(' ')) === undefined) end--;
+    const digits = end > 0 ? spokenDigits(run.slice(0, end).join(' '))! : '';
+    if (digits.length >= MIN_RUN_DIGITS) out.push(digits, ...(end < run.length ? [' ', run.slice(end).join(' ')] : []));
+    else if (run.length > 0) out.push(run.join(' '));
+    run = [];
+  };
+  for (const token of tokens) {
+    if (/^\s+$/.test(token)) {
+      if (run.length === 0) out.push(token);
+      continue;
+    }
+    const word = /^([^\p{L}\p{M}\p{N}]*)([\p{L}\p{M}\p{N}]+)([^\p{L}\p{M}\p{N}]*)$/u.exec(token);
+    const bare = word?.[2]?.toLowerCase();
+    const isDigitWord = bare !== undefined && !word![1] && (DIGITS.has(bare) || REPEATS.has(bare) || /^\d$/.test(bare));
+    if (isDigitWord) {
+      run.push(bare);
+      if (word![3]) {
+        // Punctuation after the word ends the run ("... नौ।").
+        close();
+        out.push(word![3]);
+      }
+      continue;
+    }
+    if (run.length > 0) {
+      close();
+      out.push(' ');
+    }
+    out.push(token);
+  }
+  close();
+  return out.join('');
+}

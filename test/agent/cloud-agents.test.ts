@@ -17,7 +17,7 @@ import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { FakeOpenAIChat } from '../fakes/openai-chat.js';
 
 const OPENAI_KEY = 'sk-test-openai-0123456789';
-const ALL_KEYS = { OPENAI_API_KEY: OPENAI_KEY, DEEPGRAM_API_KEY: 'dg-test-0123456789', ELEVENLABS_API_KEY: 'el-test-0123456789' };
+const ALL_KEYS = { OPENAI_API_KEY: OPENAI_KEY, DEEPGRAM_API_KEY: 'dg-test-0123456789', ELEVENLABS_API_KEY: 'el-test-0123456789', SARVAM_API_KEY: 'sarvam-test-0123456789' };
 const CASCADE = readFileSync(join(AGENTS_DIR, 'cascade.yaml'), 'utf8');
 
 function build(env: Record<string, string>, defaultAgent?: string, agentsDir = AGENTS_DIR) {
@@ -38,11 +38,15 @@ function withDir(files: Record<string, string>, fn: (dir: string) => void): void
 
 test('without keys the cloud agents are skipped with a warning naming the variables, and their routes are not taken', () => {
   const { catalog, warnings } = build({});
-  assert.deepEqual(catalog.names().sort(), ['echo', 'front-desk', 'front-desk-hindi']);
+  assert.deepEqual(catalog.names().sort(), ['echo', 'front-desk', 'front-desk-hindi', 'front-desk-hindi-keypad', 'front-desk-tamil']);
   assert.deepEqual(warnings, [
     'agent "cascade" (agents/cascade.yaml) skipped: DEEPGRAM_API_KEY, LLM_API_KEY (or OPENAI_API_KEY), ELEVENLABS_API_KEY are not set',
+    'agent "front-desk-hindi" (agents/front-desk-hindi.yaml) runs offline as "front-desk-hindi-keypad": SARVAM_API_KEY, LLM_API_KEY (or OPENAI_API_KEY) are not set',
+    'agent "front-desk-tamil" (agents/front-desk-tamil.yaml) runs offline as "front-desk": SARVAM_API_KEY, LLM_API_KEY (or OPENAI_API_KEY) are not set',
     'agent "openai-realtime" (agents/openai-realtime.yaml) skipped: OPENAI_API_KEY is not set',
   ]);
+  assert.equal(catalog.get('front-desk-hindi'), catalog.get('front-desk-hindi-keypad'), 'the Hindi desk without keys is the Hindi keypad desk');
+  assert.equal(catalog.select({ customField: 'front-desk-tamil', customParameters: {} }), catalog.get('front-desk'));
   assert.equal(catalog.defaultAgent, 'front-desk');
   assert.equal(catalog.select({ customField: 'cascade', customParameters: {} }).name, 'front-desk', 'the route went with the agent');
   assert.equal(catalog.select({ requested: 'openai-realtime', customParameters: {} }).name, 'front-desk');
@@ -81,7 +85,7 @@ test('with OPENAI_API_KEY the Realtime agent starts (and is selectable as DEFAUL
 
 test('with every key the cascade agent starts too', () => {
   const { catalog, warnings } = build({ ...ALL_KEYS, ORDER_STATUS_URL: 'https://orders.example.com/status', ORDER_STATUS_TOKEN: 'Bearer t' }, 'cascade');
-  assert.deepEqual(catalog.names().sort(), ['cascade', 'echo', 'front-desk', 'front-desk-hindi', 'openai-realtime']);
+  assert.deepEqual(catalog.names().sort(), ['cascade', 'echo', 'front-desk', 'front-desk-hindi', 'front-desk-hindi-keypad', 'front-desk-tamil', 'openai-realtime']);
   assert.equal(catalog.defaultAgent, 'cascade');
   assert.deepEqual(warnings, []);
 });

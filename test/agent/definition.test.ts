@@ -53,11 +53,13 @@ test('every shipped definition is valid, and front-desk has what a front desk ne
 test('a definition can extend another and change only what differs', () => {
   const loaded = loadAgentDefinitions(AGENTS_DIR);
   const base = loaded.find((l) => l.definition.name === 'front-desk')!.definition;
-  const hindi = loaded.find((l) => l.definition.name === 'front-desk-hindi')!.definition;
-  assert.deepEqual(hindi.greeting, { text: (hindi.greeting as { text: string }).text, voice: { provider: 'espeak', voice: 'hi+f3' } });
-  assert.deepEqual(hindi.routing, { numbers: [], customFields: ['front-desk-hindi'] }, 'objects merge, lists replace');
-  assert.deepEqual(hindi.intents, base.intents);
-  assert.deepEqual(hindi.voice, base.voice);
+  const hindi = loaded.find((l) => l.definition.name === 'front-desk-hindi-keypad')!.definition;
+  assert.deepEqual(hindi.voice, { provider: 'espeak', voice: 'hi+f3' });
+  assert.deepEqual(hindi.routing, { numbers: [], customFields: ['front-desk-hindi-keypad'] }, 'lists replace');
+  assert.deepEqual(hindi.dtmfMenu, { ...base.dtmfMenu, '8': 'menu' }, 'objects merge');
+  assert.deepEqual(hindi.stt, base.stt, 'what it leaves out comes from the base');
+  assert.deepEqual(hindi.turnTaking, base.turnTaking);
+  assert.equal(hindi.idle?.afterMs, base.idle?.afterMs);
 
   const dir = mkdtempSync(join(tmpdir(), 'exovoice-agents-'));
   try {

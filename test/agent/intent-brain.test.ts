@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { AGENTS_DIR } from '../../src/agent/assembly/build-catalog.js';
 import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
 import { GENERAL_GRAMMAR } from '../../src/agent/brain/intent-grammar.js';
-import { speakDigits, wordsToDigits } from '../../src/agent/brain/digits.js';
+import { speakDigits } from '../../src/agent/brain/digits.js';
+import { spokenDigits } from '../../src/language/spoken-digits.js';
 import type { BrainInput, BrainOutput, BrainSession } from '../../src/conversation/brain.js';
 import { loadAgentDefinitions } from '../../src/agent/definition/loader.js';
 
@@ -25,11 +26,11 @@ function session(): BrainSession & { send(input: BrainInput): BrainOutput; say(t
 }
 
 test('digit words, including Indian-English "double" and "triple"', () => {
-  assert.equal(wordsToDigits(['one', 'two', 'oh', 'nine']), '1209');
-  assert.equal(wordsToDigits(['double', 'one', 'triple', 'seven']), '11777');
-  assert.equal(wordsToDigits(['double', 'double', 'one']), null);
-  assert.equal(wordsToDigits(['one', 'double']), null);
-  assert.equal(wordsToDigits(['one', 'please']), null);
+  assert.equal(spokenDigits('one two oh nine'), '1209');
+  assert.equal(spokenDigits('double one triple seven'), '11777');
+  assert.equal(spokenDigits('double double one'), undefined);
+  assert.equal(spokenDigits('one double'), undefined);
+  assert.equal(spokenDigits('one please'), undefined);
   assert.equal(speakDigits('12345'), '1 2 3 4 5');
 });
 

@@ -36,4 +36,16 @@ export class MemoryJournal implements CallJournal {
   eventsOf(callId: string, type: string): JournalEvent[] {
     return (this.events.get(callId) ?? []).filter((e) => e.type === type);
   }
+
+  /** Waits until the call has an agent turn (at index `from` or later) whose text passes `test`; its index. */
+  async agentTurn(callId: string, test: (text: string) => boolean, from = 0, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const turns = this.turns.get(callId) ?? [];
+      const i = turns.findIndex((t, k) => k >= from && t.role === 'agent' && test(t.text));
+      if (i >= 0) return i;
+      if (Date.now() > deadline) throw new Error(`no such agent turn on ${callId}; transcript: ${JSON.stringify(turns.map((t) => [t.role, t.text]))}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
 }

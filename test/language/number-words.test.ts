@@ -11,7 +11,7 @@ import {
   yearToWordsEn,
 } from '../../src/language/number-words-en.js';
 import { dateToWordsHi, mobileToWordsHi, numberToWordsHi, rupeesToWordsHi, wordsToNumberHi, yearToWordsHi } from '../../src/language/number-words-hi.js';
-import { spokenDigits } from '../../src/language/spoken-digits.js';
+import { digitsInText, spokenDigits } from '../../src/language/spoken-digits.js';
 
 test('English: lakh and crore, not million', () => {
   assert.equal(numberToWordsEn(0), 'zero');
@@ -92,4 +92,17 @@ test('digits said one by one, in English, Hindi and Hinglish', () => {
   assert.equal(spokenDigits('five double'), undefined);
   assert.equal(spokenDigits('my order is four'), undefined);
   assert.equal(spokenDigits(''), undefined);
+});
+
+test('runs of digits said one by one become the number in what the model reads; short runs and other words stay', () => {
+  assert.equal(digitsInText('मेरा ऑर्डर चार सात डबल दो नौ है'), 'मेरा ऑर्डर 47229 है');
+  assert.equal(digitsInText('order four seven two one nine please'), 'order 47219 please');
+  assert.equal(digitsInText('my number is nine eight seven six five, four three two one zero.'), 'my number is 98765, 43210.');
+  assert.equal(digitsInText('ek do teen char paanch'), '12345');
+  assert.equal(digitsInText('double five three.'), '553.');
+  assert.equal(digitsInText('order number 4 7 2 1 9'), 'order number 47219');
+  assert.equal(digitsInText('कर दो'), 'कर दो', '"दो" is also "give"');
+  assert.equal(digitsInText('what do you do'), 'what do you do');
+  assert.equal(digitsInText('one two'), 'one two');
+  assert.equal(digitsInText('I want two double rooms'), 'I want two double rooms');
 });

@@ -11,6 +11,8 @@ import { createSpeechProviders, type SpeechProviderOptions } from './offline-pro
 import { AgentDefinitionError, loadDefinitions } from '../definition/loader.js';
 import { createEchoAgent } from '../kinds/echo.js';
 import type { Agent } from '../../conversation/call-contract.js';
+import type { AnyAgentDefinition } from '../definition/cloud-schema.js';
+import { LanguageSwitchingAgent } from '../kinds/language-switch.js';
 
 /** The definitions shipped with the server. */
 export const AGENTS_DIR = fileURLToPath(new URL('../../../agents/', import.meta.url));
@@ -46,31 +48,42 @@ export function createBuiltinAgents(defaultAgent: string | undefined, options: B
   const speech = loaded.length > 0 ? createSpeechProviders(options) : undefined;
   // Offline agents first: cloud agents fall back on them.
   const offline = new Map<string, OfflineAgent>();
+  // Each agent as calls get it: with its language switch when its definition offers other languages.
+  const withLanguages = (agent: Agent, def: AnyAgentDefinition): Agent =>
+    def.kind !== 'realtime' && Object.keys(def.languages).length > 0
+      ? new LanguageSwitchingAgent(agent, def.language, new Map(Object.entries(def.languages)), (name) => catalog.get(name))
+      : agent;
+  const offlineAgents = new Map<string, Agent>();
   for (const { definition, file } of loaded) {
-    if (definition.kind === 'conversational') offline.set(definition.name, new OfflineAgent(definition, { file, providers: speech!, scheduler: options.scheduler }));
+    if (definition.kind !== 'conversational') continue;
+    const agent = new OfflineAgent(definition, { file, providers: speech!, scheduler: options.scheduler });
+    offline.set(definition.name, agent);
+    offlineAgents.set(definition.name, withLanguages(agent, definition));
   }
   for (const { definition, file } of loaded) {
     if (definition.name === echo.name) throw new AgentDefinitionError(file, [`name: "${echo.name}" is a built-in agent`]);
     let agent: Agent;
     if (definition.kind === 'conversational') {
-      agent = offline.get(definition.name)!;
+      agent = offlineAgents.get(definition.name)!;
     } else {
       const missing = missingVariables(definition, config);
       if (missing.length > 0) {
         const needs = `${missing.map((name) => hint(name, config)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`;
+        const standIn = definition.withoutKeys === 'fallback' && definition.fallback !== undefined ? offlineAgents.get(definition.fallback) : undefined;
+        if (standIn) {
+          warn(`agent "${definition.name}" (${file}) runs offline as "${definition.fallback}": ${needs}`);
+          catalog.add(standIn, definition.name);
+          routeAgent(catalog, definition, file);
+          continue;
+        }
         if (defaultAgent === definition.name) throw new ConfigError(`invalid configuration: DEFAULT_AGENT: agent "${definition.name}" (${file}) cannot start: ${needs}`);
         warn(`agent "${definition.name}" (${file}) skipped: ${needs}`);
         continue;
       }
-      agent = createCloudAgent(definition, { config, file, speech: speech!, offline, warn, scheduler: options.scheduler });
+      agent = withLanguages(createCloudAgent(definition, { config, file, speech: speech!, offline, warn, scheduler: options.scheduler }), definition);
     }
     catalog.add(agent);
-    try {
-      for (const value of definition.routing.customFields) catalog.routeCustomField(value, definition.name);
-      for (const number of definition.routing.numbers) catalog.routeNumber(number, definition.name);
-    } catch (err) {
-      throw new AgentDefinitionError(file, [`routing: ${(err as Error).message}`]);
-    }
+    routeAgent(catalog, definition, file);
   }
   try {
     if (defaultAgent) catalog.setDefault(defaultAgent);
@@ -80,6 +93,16 @@ export function createBuiltinAgents(defaultAgent: string | undefined, options: B
   return catalog;
 }
 
+/** Calls the definition's routes name go to it. */
+function routeAgent(catalog: AgentCatalog, definition: AnyAgentDefinition, file: string): void {
+  try {
+    for (const value of definition.routing.customFields) catalog.routeCustomField(value, definition.name);
+    for (const number of definition.routing.numbers) catalog.routeNumber(number, definition.name);
+  } catch (err) {
+    throw new AgentDefinitionError(file, [`routing: ${(err as Error).message}`]);
+  }
+}
+
 /** The LLM key falls back on OpenAI's while the LLM is OpenAI's: say so. */
 function hint(name: string, config: ProviderConfig): string {
   return name === 'LLM_API_KEY' && config.llm.baseUrl === config.openai.baseUrl ? 'LLM_API_KEY (or OPENAI_API_KEY)' : name;
@@ -87,8 +110,9 @@ function hint(name: string, config: ProviderConfig): string {
 
 /** Compiles grammars and synthesizes fixed prompts of every agent that needs it, at the given call rates. */
 export async function prepareAgents(catalog: AgentCatalog, sampleRates: readonly number[]): Promise<void> {
-  const agents = catalog.names().map((n) => catalog.get(n)).filter(isPrepared);
-  await Promise.all(agents.map((a) => a.prepare(sampleRates)));
+  // An agent standing in under a second name is prepared once.
+  const agents = new Set(catalog.names().map((n) => catalog.get(n)).filter(isPrepared));
+  await Promise.all([...agents].map((a) => a.prepare(sampleRates)));
 }
 
 function isPrepared(agent: Agent | undefined): agent is PreparedAgent {

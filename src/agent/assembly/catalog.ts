@@ -18,8 +18,9 @@ export class AgentCatalog {
 
   constructor(private defaultName: string) {}
 
-  add(agent: Agent): this {
-    this.agents.set(agent.name, agent);
+  /** `name`: another name the agent answers to (a cloud agent without its keys standing in for its fallback). */
+  add(agent: Agent, name = agent.name): this {
+    this.agents.set(name, agent);
     return this;
   }
 

@@ -114,7 +114,7 @@ function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAge
     },
     fallback: {
       voices: deps.speech.voices,
-      voice: fallback?.definition.voice ?? OFFLINE_VOICE,
+      voice: fallback ? { ...fallback.definition.voice, language: fallback.definition.language } : OFFLINE_VOICE,
       ...(mode === 'fallback' && fallback ? { brain: fallback.brain, stt: deps.speech.stt(fallback.definition.stt) } : {}),
     },
     onFailure: mode,
@@ -124,6 +124,8 @@ function cascadeAgent(def: CascadeDefinition, env: DefinitionEnv, deps: CloudAge
     temperature: def.brain.temperature,
     maxTokens: def.brain.maxTokens,
     maxHistory: def.brain.maxHistory,
+    languageMenu: def.languageMenu,
+    detectLanguage: def.detectLanguage,
     scheduler: deps.scheduler,
   });
 }
@@ -154,7 +156,7 @@ function realtimeAgent(def: RealtimeDefinition, env: DefinitionEnv, deps: CloudA
     mode: failureMode(def),
     agent: fallback,
     voices: deps.speech.voices,
-    voice: fallback?.definition.voice ?? OFFLINE_VOICE,
+    voice: fallback ? { ...fallback.definition.voice, language: fallback.definition.language } : OFFLINE_VOICE,
     apology: def.prompts.apology ?? DEFAULT_APOLOGY,
     handover: def.prompts.handover ?? DEFAULT_HANDOVER,
   });

@@ -138,6 +138,8 @@ class IntentSession implements BrainSession {
       this.#keys += digit;
       return this.#keys.length >= slot.maxDigits ? this.#finishKeys() : null;
     }
+    const language = this.def.languageMenu[digit];
+    if (language !== undefined) return { text: '', label: 'language', switchLanguage: language };
     const target = this.def.dtmfMenu[digit];
     if (target === 'repeat' && this.#last) return { ...this.#last, label: 'repeat' };
     const intent = this.def.intents.find((i) => i.name === target);

@@ -7,7 +7,8 @@
 import { phraseWords } from '../../providers/stt/phrase-grammar.js';
 import type { GrammarSpec } from '../../providers/types.js';
 import type { AgentDefinition, IntentSpec, SlotSpec } from '../definition/schema.js';
-import { DIGIT_WORDS, REPEAT_WORDS, wordsToDigits } from './digits.js';
+import { spokenDigits } from '../../language/spoken-digits.js';
+import { DIGIT_WORDS, REPEAT_WORDS } from './digits.js';
 
 /** The grammar in use while no slot is being asked for. */
 export const GENERAL_GRAMMAR = 'general';
@@ -134,8 +135,9 @@ function matchTokens(tokens: Token[], words: string[]): { digits?: string } | un
     const next = tokens[t + 1];
     let end = w;
     while (end < words.length && !(next && 'word' in next && words[end] === next.word)) end++;
-    const said = wordsToDigits(words.slice(w, end));
-    if (said === null) return undefined;
+    // The one parser of digits said aloud (English, Hindi, "double"/"डबल"), as for every agent.
+    const said = spokenDigits(words.slice(w, end).join(' '));
+    if (said === undefined) return undefined;
     digits = said;
     w = end;
   }

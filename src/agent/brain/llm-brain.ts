@@ -5,6 +5,7 @@
 // Built-in `end_call` and `transfer` end the reply with the goodbye / hand-over line and an action.
 // A model request that fails before anything of it was said is retried once when that can help;
 // then the brain gives up with a ProviderFailure and the conversation falls back.
+import { digitsInText } from '../../language/spoken-digits.js';
 import { DEFAULT_JSON_LIMITS, tryParseBoundedJson } from '../../limits/bounded-json.js';
 import { ProviderError, abortReason, isRetryable } from '../../providers/errors.js';
 import type { ChatDelta, ChatMessage, LanguageModel, ToolCall, ToolSpec } from '../../providers/types.js';
@@ -49,6 +50,8 @@ export interface LlmBrainOptions {
   maxHistory: number;
   /** Model requests per reply that may call tools; the last one is asked without tools. Default 4. */
   maxToolRounds?: number;
+  /** Keys that switch the call's language (key -> BCP-47) when pressed first. */
+  languageMenu?: Readonly<Record<string, string>>;
 }
 
 const BUILTIN_SPECS: Record<string, ToolSpec> = {
@@ -133,12 +136,15 @@ class LlmSession implements BrainSession {
         const idle = this.o.prompts.idle;
         return { kind: 'reply', reply: { text: idle[Math.min(input.count, idle.length) - 1] ?? this.o.prompts.notUnderstood, label: 'idle' } };
       }
-      case 'dtmf':
+      case 'dtmf': {
+        const language = this.#keys === '' ? this.o.languageMenu?.[input.digit] : undefined;
+        if (language !== undefined) return { kind: 'reply', reply: { text: '', label: 'language', switchLanguage: language } };
         // Keys are collected until `#` or a pause; the conversation adds them to the history as one line.
         this.#keys += input.digit;
         if (input.digit !== '#') return { kind: 'collect', timeoutMs: 3000 };
         this.#keys = '';
         return this.#stream(history, signal);
+      }
       case 'dtmfTimeout':
         this.#keys = '';
         return this.#stream(history, signal);
@@ -300,7 +306,8 @@ export function historyMessages(history: readonly ConversationEntry[], max: numb
     const text = e.text.trim();
     if (!text) continue;
     if (e.role === 'agent') out.push({ role: 'assistant', content: text });
-    else out.push({ role: 'user', content: text.startsWith('[DTMF] ') ? `(keypad: ${text.slice(7)})` : text });
+    // Digits said one by one ("चार सात डबल दो नौ") reach the model as the number, ready for a tool's arguments.
+    else out.push({ role: 'user', content: text.startsWith('[DTMF] ') ? `(keypad: ${text.slice(7)})` : digitsInText(text) });
   }
   return out;
 }

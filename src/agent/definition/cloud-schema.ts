@@ -7,7 +7,7 @@
 // (`apiKeyEnv: DEEPGRAM_API_KEY`), so definition files can be committed and shared.
 import { z } from 'zod';
 import { ENV_NAME } from '../../config/providers.js';
-import { agentDefinitionSchema, agentName, idleSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './schema.js';
+import { agentDefinitionSchema, agentName, checkLanguages, idleSchema, languageMenuSchema, languagesSchema, languageTag, limitsSchema, ms, routingSchema, text, ttsSchema, turnTakingSchema } from './schema.js';
 import { BUILTIN_TOOL_NAMES, isBuiltinTool } from '../tools/builtin-tools.js';
 import { parametersSchema } from '../tools/json-schema.js';
 import { SAARAS_V3_EXTRA_LANGUAGES, SARVAM_LANGUAGES, sarvamLanguage } from '../../providers/sarvam-api.js';
@@ -269,9 +269,14 @@ const cloudCommon = {
   onFailure: z.enum(['fallback', 'transfer']).optional(),
   /** A conversational (offline) agent whose brain, recogniser and voice take over when the cloud fails. */
   fallback: agentName.optional(),
+  /**
+   * Without its keys the agent is skipped (default), or `fallback`: the fallback agent answers under this agent's
+   * name and routes (a start-up warning says so), so callers routed here are still served in their language.
+   */
+  withoutKeys: z.enum(['skip', 'fallback']).default('skip'),
 };
 
-function checkCloud(def: { tools: ToolDefinition[]; onFailure?: string; fallback?: string; name: string }, ctx: z.RefinementCtx): void {
+function checkCloud(def: { tools: ToolDefinition[]; onFailure?: string; fallback?: string; name: string; withoutKeys: string }, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   def.tools.forEach((tool, i) => {
     const name = typeof tool === 'string' ? tool : tool.name;
@@ -280,6 +285,7 @@ function checkCloud(def: { tools: ToolDefinition[]; onFailure?: string; fallback
   });
   if (def.onFailure === 'fallback' && !def.fallback) ctx.addIssue({ code: 'custom', path: ['fallback'], message: 'is required with onFailure: fallback (name an offline agent, e.g. front-desk)' });
   if (def.fallback === def.name) ctx.addIssue({ code: 'custom', path: ['fallback'], message: 'must name another agent' });
+  if (def.withoutKeys === 'fallback' && !def.fallback) ctx.addIssue({ code: 'custom', path: ['withoutKeys'], message: 'fallback needs a fallback agent' });
 }
 
 export const cascadeDefinitionSchema = z
@@ -305,9 +311,21 @@ export const cascadeDefinitionSchema = z
         goodbye: text,
         /** transfer without a line from the model. */
         transfer: text,
+        /** When the recogniser heard nothing it could transcribe. */
+        notUnderstood: text,
+        /** Said while a slow tool runs, unless the tool has its own filler. */
+        filler: text,
       })
       .partial()
       .default({}),
+    /** As for conversational agents; the menu's keys switch when pressed first (order numbers are said, not typed). */
+    languages: languagesSchema,
+    languageMenu: languageMenuSchema,
+    /**
+     * Languages (of `languages`) a caller turn the recogniser detected in switches to, after the first turn: the
+     * agent of that language answers it. Needs a recogniser that detects the language (Sarvam's).
+     */
+    detectLanguage: z.array(languageTag).default([]),
     timeouts: z
       .strictObject({
         finalTranscriptMs: ms(5000),
@@ -319,8 +337,14 @@ export const cascadeDefinitionSchema = z
       .partial()
       .default({}),
   })
-  .superRefine(checkCloud)
-  .superRefine(checkSarvamLanguages);
+  .superRefine((def, ctx) => {
+    checkCloud(def, ctx);
+    checkSarvamLanguages(def, ctx);
+    checkLanguages(def, ctx);
+    def.detectLanguage.forEach((tag, i) => {
+      if (!(tag in def.languages)) ctx.addIssue({ code: 'custom', path: ['detectLanguage', i], message: `"${tag}" is not one of languages` });
+    });
+  });
 export type CascadeDefinition = z.infer<typeof cascadeDefinitionSchema>;
 
 /** Sarvam speaks and hears Indian languages only: the language each Sarvam part would use must be one of them. */

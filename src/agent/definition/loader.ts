@@ -171,5 +171,12 @@ export function loadDefinitions(dir: string): Loaded<AnyAgentDefinition>[] {
     if (kind === undefined) throw new AgentDefinitionError(file, [`fallback: no agent "${def.fallback}"`]);
     if (kind !== 'conversational') throw new AgentDefinitionError(file, [`fallback: "${def.fallback}" is a ${kind} agent; the fallback must work offline (a conversational agent)`]);
   }
+  for (const { file, definition: def } of loaded) {
+    if (def.kind === 'realtime') continue;
+    for (const [tag, agents] of Object.entries(def.languages)) {
+      const unknown = agents.find((agent) => !kinds.has(agent));
+      if (unknown !== undefined) throw new AgentDefinitionError(file, [`languages.${tag}: no agent "${unknown}"`]);
+    }
+  }
   return loaded;
 }

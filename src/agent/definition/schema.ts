@@ -105,6 +105,30 @@ export const routingSchema = z
   })
   .default({ numbers: [], customFields: [] });
 
+/**
+ * Languages the caller may switch the call to, each the agent that speaks it (`en-IN: front-desk`), or agents in
+ * order of preference (`en-IN: [cascade, front-desk]`: the first this server runs, e.g. the cloud one when its keys
+ * are set). That agent takes the call over, with its own voice, recogniser and prompts.
+ */
+export const languagesSchema = z.record(languageTag, z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(agentName).min(1))).default({});
+/** Keys that switch the language (`"9": en-IN`) whenever the agent is not collecting digits. */
+export const languageMenuSchema = z.record(digitKey, languageTag).default({});
+
+/** Language-menu keys switch to a language of `languages`, and are not also keypad-menu keys. */
+export function checkLanguages(
+  def: { language: string; languages: Record<string, string[]>; languageMenu: Record<string, string>; name: string; dtmfMenu?: Record<string, string> },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [tag, agents] of Object.entries(def.languages)) {
+    if (tag === def.language) ctx.addIssue({ code: 'custom', path: ['languages', tag], message: `is the agent's own language` });
+    if (agents.includes(def.name)) ctx.addIssue({ code: 'custom', path: ['languages', tag], message: 'must name other agents' });
+  }
+  for (const [key, tag] of Object.entries(def.languageMenu)) {
+    if (!(tag in def.languages)) ctx.addIssue({ code: 'custom', path: ['languageMenu', key], message: `"${tag}" is not one of languages (${Object.keys(def.languages).join(', ') || 'none'})` });
+    if (def.dtmfMenu?.[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['languageMenu', key], message: `is also dtmfMenu's key for "${def.dtmfMenu[key]}"` });
+  }
+}
+
 /** Prompting a silent caller, then giving up. */
 export const idleSchema = z.strictObject({
   afterMs: ms(120_000).min(1000),
@@ -150,6 +174,8 @@ export const agentDefinitionSchema = z
     }),
     /** Keypad shortcuts: key -> intent name, or `repeat` (say the last reply again). */
     dtmfMenu: z.record(digitKey, z.string()).default({}),
+    languages: languagesSchema,
+    languageMenu: languageMenuSchema,
     intents: z.array(intentSchema).min(1, 'needs at least one intent'),
     /** What callers say for yes/no (answers to "anything else?"); "no" ends the call with the hang-up intent. */
     yes: z.array(text).default(['yes', 'yes please', 'yeah']),
@@ -164,6 +190,7 @@ export const agentDefinitionSchema = z
       .optional(),
   })
   .superRefine((def, ctx) => {
+    checkLanguages(def, ctx);
     const intents = new Map(def.intents.map((i) => [i.name, i]));
     def.intents.forEach((intent, i) => {
       if (def.intents.findIndex((o) => o.name === intent.name) !== i) {

@@ -16,7 +16,7 @@ import { LlmBrain } from '../brain/llm-brain.js';
 import type { Brain } from '../../conversation/brain.js';
 import { ConversationAgent, type Prepared, type PreparedAgent } from './preparation.js';
 import type { AgentTool } from '../tools/types.js';
-import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
+import type { AgentSession, CallControl, SessionOptions } from '../../conversation/call-contract.js';
 
 /** What the call falls back on when a cloud provider fails for good. Everything here works without a network. */
 export interface CascadeFallbackOptions {
@@ -71,6 +71,10 @@ export interface CascadeAgentOptions {
     goodbye?: string;
     /** `transfer` without a line from the model (default "Let me connect you to a colleague."). */
     transfer?: string;
+    /** The recogniser heard nothing it could transcribe (default "Sorry, I didn't catch that. ..."). */
+    notUnderstood?: string;
+    /** Said while a slow tool without its own filler runs (default "One moment, please."). */
+    filler?: string;
     /** Said in turn when the caller is silent (the last one repeats); timing from `turnTaking.idleMs`. */
     idle?: readonly string[];
     /** Said before hanging up a silent call. */
@@ -88,6 +92,10 @@ export interface CascadeAgentOptions {
   maxTokens?: number;
   /** Conversation lines sent to the model (oldest dropped first; default 40). */
   maxHistory?: number;
+  /** Keys that switch the call's language when pressed first (key -> BCP-47). */
+  languageMenu?: Readonly<Record<string, string>>;
+  /** Languages whose detection in a caller turn switches the call (needs a recogniser that detects). */
+  detectLanguage?: readonly string[];
   scheduler?: Scheduler;
 }
 
@@ -140,8 +148,8 @@ class CascadeAgent extends ConversationAgent {
       prompts: {
         goodbye: p.goodbye ?? DEFAULTS.goodbye,
         transfer: p.transfer ?? DEFAULTS.transfer,
-        notUnderstood: DEFAULTS.notUnderstood,
-        filler: DEFAULTS.filler,
+        notUnderstood: p.notUnderstood ?? DEFAULTS.notUnderstood,
+        filler: p.filler ?? DEFAULTS.filler,
         idle: p.idle ?? DEFAULTS.idle,
       },
       firstTokenTimeoutMs: t.llmFirstTokenMs ?? DEFAULTS.llmFirstTokenMs,
@@ -150,8 +158,9 @@ class CascadeAgent extends ConversationAgent {
       temperature: options.temperature,
       maxTokens: options.maxTokens,
       maxHistory: options.maxHistory ?? DEFAULTS.maxHistory,
+      languageMenu: options.languageMenu,
     });
-    this.#voice = { provider: options.tts.name, voice: options.voice };
+    this.#voice = { provider: options.tts.name, voice: options.voice, language: options.language };
     // The cloud voice's own bank; anything else (the offline voice) is served by the shared one.
     this.#voices = new VoiceBank(new Map([[options.tts.name, options.tts]]), options.fallback?.voices);
     this.#apology = p.apology ?? DEFAULTS.apology;
@@ -168,10 +177,12 @@ class CascadeAgent extends ConversationAgent {
       maxDurationWrapUp: p.maxDurationWrapUp,
       apology: this.#apology,
       streaming: { firstByteTimeoutMs: t.ttsFirstByteMs ?? DEFAULTS.ttsFirstByteMs },
+      language: options.language,
+      detectLanguage: options.detectLanguage,
     };
   }
 
-  protected open(call: CallControl, ready: Prepared): AgentSession {
+  protected open(call: CallControl, ready: Prepared, options: SessionOptions): AgentSession {
     const o = this.#o;
     const fb = o.fallback;
     const offline =
@@ -185,6 +196,7 @@ class CascadeAgent extends ConversationAgent {
       scheduler: o.scheduler,
       live: { stt: o.stt, language: o.language, keywords: o.keywords, finalTranscriptMs: o.timeouts?.finalTranscriptMs ?? DEFAULTS.finalTranscriptMs },
       failover: { policy: o.onFailure, voice: fb?.voice ?? this.#voice, apology: this.#apology, handover: this.#handover, offline },
+      session: options,
     });
   }
 

@@ -3,14 +3,14 @@
 import type { Scheduler } from '../../clock/scheduler.js';
 import { Conversation, type ConversationSettings } from '../../conversation/conversation.js';
 import type { TurnTakingConfig } from '../../conversation/turn-taking.js';
-import type { VoiceBank } from '../../conversation/voice-bank.js';
+import { replyVoice, type VoiceBank } from '../../conversation/voice-bank.js';
 import type { CompiledGrammar, SpeechToText } from '../../providers/types.js';
 import { IntentBrain } from '../brain/intent-brain.js';
 import type { SpeechProviders } from '../assembly/offline-providers.js';
 import type { AgentDefinition, IdleSpec, LimitsSpec, TurnTakingSpec } from '../definition/schema.js';
 import { AgentDefinitionError } from '../definition/loader.js';
 import { ConversationAgent, type Prepared } from './preparation.js';
-import type { AgentSession, CallControl } from '../../conversation/call-contract.js';
+import type { AgentSession, CallControl, SessionOptions } from '../../conversation/call-contract.js';
 
 /** A definition's turnTaking, idle and limits sections as the turn-taking engine's options (unset ones left out). */
 export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, limits: LimitsSpec | undefined): Partial<TurnTakingConfig> {
@@ -44,7 +44,7 @@ export function conversationSettings(def: AgentDefinition): ConversationSettings
   return {
     turnTaking: turnTakingConfig(def.turnTaking, def.idle, def.limits),
     vad: { ...def.turnTaking.vad },
-    voice: def.voice,
+    voice: { ...def.voice, language: def.language },
     idleGoodbye: def.idle?.goodbye,
     maxDurationWrapUp: def.limits?.wrapUp,
     apology: def.prompts.apology,
@@ -80,7 +80,7 @@ export class OfflineAgent extends ConversationAgent {
     this.#scheduler = options.scheduler;
   }
 
-  protected open(call: CallControl, ready: Prepared): AgentSession {
+  protected open(call: CallControl, ready: Prepared, options: SessionOptions): AgentSession {
     return new Conversation({
       call,
       brain: this.brain.startSession(),
@@ -90,6 +90,7 @@ export class OfflineAgent extends ConversationAgent {
       vadRuntime: ready.vad,
       settings: this.settings,
       scheduler: this.#scheduler,
+      session: options,
     });
   }
 
@@ -106,7 +107,7 @@ export class OfflineAgent extends ConversationAgent {
   }
 
   protected async warm(rate: number): Promise<void> {
-    const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: r.voice ?? this.settings.voice }));
+    const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: replyVoice(r.voice, this.settings.voice) }));
     try {
       await this.#voices.warm(texts, rate);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { loadVadRuntime, type VadRuntime } from '../../audio/vad.js';
 import type { CompiledGrammar } from '../../providers/types.js';
-import type { Agent, AgentSession, CallControl } from '../../conversation/call-contract.js';
+import type { Agent, AgentSession, CallControl, SessionOptions } from '../../conversation/call-contract.js';
 
 /** An agent that needs work before its first call (grammars, cached prompts); start-up awaits it. */
 export interface PreparedAgent extends Agent {
@@ -72,13 +72,13 @@ export abstract class ConversationAgent implements PreparedAgent {
     return this.#preparation.prepare(sampleRates);
   }
 
-  start(call: CallControl): AgentSession | Promise<AgentSession> {
-    return this.#preparation.open(call.info.sampleRate, (ready) => this.open(call, ready));
+  start(call: CallControl, options: SessionOptions = {}): AgentSession | Promise<AgentSession> {
+    return this.#preparation.open(call.info.sampleRate, (ready) => this.open(call, ready, options));
   }
 
   /** The grammars the agent's calls listen for. */
   protected abstract compile(): Promise<ReadonlyMap<string, CompiledGrammar>>;
   /** Caches the fixed prompts at one call rate. */
   protected abstract warm(rate: number): Promise<void>;
-  protected abstract open(call: CallControl, ready: Prepared): AgentSession;
+  protected abstract open(call: CallControl, ready: Prepared, options: SessionOptions): AgentSession;
 }
