@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { currentCall } from '../observability/call-context.js';
 import type { Gateway } from '../http/server.js';
@@ -60,8 +61,12 @@ export function superviseGateway(o: SuperviseOptions): Promise<number> {
       process.off('SIGINT', onSigint);
       // The fault handlers stay until exit: a fault during the drain must not kill the process mid-drain.
     };
-    process.once('SIGTERM', onSigterm);
-    process.once('SIGINT', onSigint);
+    // A cluster worker ignores a second signal during its drain instead of dying of it: it may get each signal twice
+    // (from its primary, and from a supervisor that signals the whole process group). The primary owns "a second
+    // signal kills at once".
+    const listen = cluster.isWorker ? 'on' : 'once';
+    process[listen]('SIGTERM', onSigterm);
+    process[listen]('SIGINT', onSigint);
     process.on('uncaughtException', onException);
     process.on('unhandledRejection', onRejection);
   });

@@ -3,7 +3,7 @@ import { serveCommand } from './serve.js';
 const USAGE = `usage: exovoice <command> [options]
 
 commands:
-  serve       run the gateway (default)
+  serve       run the gateway (default); --workers N|auto: N processes sharing the port (needs REDIS_URL, DATABASE_URL)
   simulate    play Exotel against a running server (exovoice simulate --help)
   call        place an outbound call through a running server (exovoice call --help)
 `;
@@ -12,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serveCommand();
+      return serveCommand(rest);
     case 'simulate': {
       const { simulateCommand } = await import('./simulate.js');
       return simulateCommand(rest);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createBuiltinAgents, prepareAgents } from '../agent/assembly/build-catalog.js';
 import { AgentDefinitionError } from '../agent/definition/loader.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
@@ -6,18 +7,23 @@ import { RecordJournal } from '../call/record-journal.js';
 import type { LocalControlBus } from '../call/live-control.js';
 import { startFleet } from '../fleet/fleet.js';
 import { buildGateway } from '../http/server.js';
+import { applyServeArgs, runCluster, workerCount } from './cluster.js';
 import { superviseGateway } from './fault-policy.js';
 import { openCallStore, StoreOpenError } from '../store/open-call-store.js';
 import { createLogger } from '../observability/logger.js';
+import { registerNodeInfo } from '../observability/metrics.js';
 import { maskUrl } from '../observability/redact.js';
 
 /**
- * `exovoice serve`: runs the gateway until SIGTERM/SIGINT (drains calls, exits 0) or a fault outside any call
- * (drains, exits 1); a fault inside a call ends that call only.
+ * `exovoice serve [--workers N]`: runs the gateway until SIGTERM/SIGINT (drains calls, exits 0) or a fault outside
+ * any call (drains, exits 1); a fault inside a call ends that call only. With several workers this process is
+ * their primary (cli/cluster.ts) and each worker runs the rest of this function.
  */
-export async function serveCommand(): Promise<number> {
+export async function serveCommand(argv: string[] = []): Promise<number> {
   let config;
   try {
+    const exit = applyServeArgs(argv);
+    if (exit !== undefined) return exit;
     loadDotEnv();
     config = loadConfig();
   } catch (err) {
@@ -27,7 +33,11 @@ export async function serveCommand(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel, { format: config.logFormat });
+  const baseLogger = createLogger(config.logLevel, { format: config.logFormat });
+  const workers = workerCount(config.workers);
+  if (cluster.isPrimary && workers > 1) return runCluster(config, workers, baseLogger);
+  // Several workers write to one stdout: each line says whose it is.
+  const logger = cluster.isWorker ? baseLogger.child({ node: config.nodeId }) : baseLogger;
   // Before the agents, which take a while to prepare: a bad DATA_DIR or DATABASE_URL fails start-up at once.
   let store;
   try {
@@ -64,6 +74,7 @@ export async function serveCommand(): Promise<number> {
     : {};
   const gateway = await buildGateway({ config, logger, agents, store, journal, ...fleetParts });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
+  registerNodeInfo(gateway.metrics.registry, config.nodeId);
   logger.info(
     {
       address,

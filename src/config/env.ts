@@ -29,6 +29,9 @@ const intInRange = (def: number, min: number, max: number) =>
     return n;
   });
 
+/** More worker processes than this on one machine is a configuration mistake, not a bigger machine. */
+export const MAX_WORKERS = 64;
+
 const schema = z.object({
   NODE_ENV: optionalString,
   PORT: intInRange(8080, 0, 65535),
@@ -57,6 +60,16 @@ const schema = z.object({
   }),
   PG_POOL_SIZE: intInRange(10, 1, 1000),
   PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
+  WORKERS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return 1;
+    if (v.toLowerCase() === 'auto') return 'auto' as const;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+      ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to ${MAX_WORKERS} or "auto" (one per core), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
   DRAIN_TIMEOUT_MS: intInRange(30000, 0, 3_600_000),
   LOG_LEVEL: optionalString
     .transform((v) => (v ?? 'info').toLowerCase())
@@ -146,6 +159,8 @@ export interface Config {
   pgPoolSize: number;
   /** Longest one Postgres statement may run; a write that takes longer is retried later. */
   pgStatementTimeoutMs: number;
+  /** Processes `exovoice serve` runs (node:cluster); `auto`: one per core; 1: this process serves, as always. */
+  workers: number | 'auto';
   drainTimeoutMs: number;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -213,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     pgPoolSize: e.PG_POOL_SIZE,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+    workers: e.WORKERS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

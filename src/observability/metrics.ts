@@ -102,3 +102,11 @@ function setLabelled(c: Counter<'reason'>, values: Map<string, number>): void {
   c.reset();
   for (const [reason, n] of values) c.inc({ reason }, n);
 }
+
+/** `exovoice_node_info{node_id="…"} 1`: which fleet node (or cluster worker) a scrape reached. */
+export function registerNodeInfo(registry: Registry, nodeId: string): void {
+  new Gauge({ name: 'exovoice_node_info', help: 'This node\'s id in the fleet (value always 1)', labelNames: ['node_id'], registers: [registry] }).set(
+    { node_id: nodeId },
+    1,
+  );
+}

@@ -16,13 +16,15 @@ export interface ServerProcessOptions {
   cwd?: string;
   /** Keep only the last this many characters of output (default: all of it). */
   maxOutputChars?: number;
+  /** Arguments after `serve`, e.g. `['--workers', '2']`. */
+  args?: string[];
 }
 
 const ENTRY = fileURLToPath(new URL('../../bin/exovoice.js', import.meta.url));
 
 /** `node bin/exovoice.js serve` as a child process, as `npm start` runs it; `listening` needs `env.PORT`. */
 export function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): ServerProcess {
-  const child = spawn(process.execPath, [ENTRY, 'serve'], {
+  const child = spawn(process.execPath, [ENTRY, 'serve', ...(options.args ?? [])], {
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
