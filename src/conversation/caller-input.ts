@@ -183,6 +183,7 @@ export class CallerInput {
   close(): void {
     this.closeLive();
     this.#detector.close();
+    this.#ring.release();
     if (this.#gaps.gaps > 0) this.#ctx.call.record('caller-audio-gaps', { gaps: this.#gaps.gaps, filledMs: Math.round(this.#gaps.filledMs) });
   }
 
