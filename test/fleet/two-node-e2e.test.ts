@@ -83,3 +83,30 @@ test('webhook on A, stream on B: B runs the webhook\'s call, A lists it and cont
   const page = await a.store!.list({});
   assert.deepEqual(page.items.map((c) => c.id), [record.id]);
 });
+
+// The stream opens as soon as the webhook answers, on another node: that node must find the webhook's record.
+test('a burst of calls, each webhook on A and its stream at once on B: one record per call', async (t) => {
+  const redis = await startTestRedis();
+  const db = await createTestDatabase();
+  const portB = await freePort();
+  const node = (nodeId: string, env: Record<string, string>) =>
+    startFleetGateway({ redisUrl: redis.url, nodeId, heartbeatMs: H, databaseUrl: db.url, env, agents: [new ScriptedAgent('scripted')] });
+  const b = await node('node-b', { PORT: String(portB) });
+  const a = await node('node-a', { WEBHOOK_BASE_URL: `http://127.0.0.1:${portB}` });
+  t.after(async () => {
+    await a.close(); // hangs up the calls it dialled
+    await b.close();
+    await redis.stop();
+    await db.drop();
+  });
+  const N = 30;
+  const sids = Array.from({ length: N }, (_, i) => `burst${i}`);
+  await Promise.all(sids.map((callSid) => a.dial({ callSid })));
+  const started = await eventually(
+    () => a.store!.list({ limit: 100 }),
+    (p) => p.items.filter((c) => c.status === 'in-progress').length >= N,
+    20_000,
+    'every call to start on B',
+  );
+  assert.deepEqual(started.items.map((c) => c.callSid).sort(), [...sids].sort(), 'one record per call');
+});
