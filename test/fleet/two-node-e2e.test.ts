@@ -84,8 +84,9 @@ test('webhook on A, stream on B: B runs the webhook\'s call, A lists it and cont
   assert.deepEqual(page.items.map((c) => c.id), [record.id]);
 });
 
-// The stream opens as soon as the webhook answers, on another node: that node must find the webhook's record.
-test('a burst of calls, each webhook on A and its stream at once on B: one record per call', async (t) => {
+// The stream opens as soon as the webhook answers, on another node: that node must find the webhook's record, the
+// inbound one A created or the outbound one A dialled (CustomField: its id) and gave the CallSid to.
+test('a burst of calls, each webhook on A and its stream at once on B: one record per call, inbound and outbound', async (t) => {
   const redis = await startTestRedis();
   const db = await createTestDatabase();
   const portB = await freePort();
@@ -99,14 +100,21 @@ test('a burst of calls, each webhook on A and its stream at once on B: one recor
     await redis.stop();
     await db.drop();
   });
-  const N = 30;
-  const sids = Array.from({ length: N }, (_, i) => `burst${i}`);
-  await Promise.all(sids.map((callSid) => a.dial({ callSid })));
+  const N = 20;
+  const inbound = Array.from({ length: N }, (_, i) => `burst-in-${i}`);
+  const outbound = Array.from({ length: N }, (_, i) => `burst-out-${i}`);
+  // As POST /call leaves them before Exotel calls back: a record per dialled call, its id in CustomField.
+  const dialled = await Promise.all(outbound.map(() => a.store!.create({ direction: 'outbound', status: 'dialing', to: '+919876543210' })));
+  await Promise.all(inbound.map((callSid) => a.dial({ callSid })));
+  await Promise.all(outbound.map((callSid, i) => a.dial({ callSid, customField: dialled[i]! })));
+  // Read through B's connection (a read flushes the reading node's queued writes first: A's are left to A).
   const started = await eventually(
-    () => a.store!.list({ limit: 100 }),
-    (p) => p.items.filter((c) => c.status === 'in-progress').length >= N,
+    () => b.store!.list({ limit: 100 }),
+    (p) => p.items.filter((c) => c.status === 'in-progress').length >= 2 * N,
     20_000,
     'every call to start on B',
   );
-  assert.deepEqual(started.items.map((c) => c.callSid).sort(), [...sids].sort(), 'one record per call');
+  assert.deepEqual(started.items.map((c) => c.callSid).sort(), [...inbound, ...outbound].sort(), 'one record per call');
+  const out = started.items.filter((c) => c.direction === 'outbound');
+  assert.deepEqual(out.map((c) => c.id).sort(), [...dialled].sort(), 'the outbound calls on their dialled records');
 });
