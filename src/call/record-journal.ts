@@ -188,7 +188,11 @@ export class RecordJournal implements CallJournal {
       if (!key) continue;
       const record = await this.store.get(key);
       if (record) {
-        if (!isGeneratedId(callId) && record.callSid === null && record.id !== callId) this.store.attachCallSid(record.id, callId);
+        if (!isGeneratedId(callId) && record.callSid === null && record.id !== callId) {
+          this.store.attachCallSid(record.id, callId);
+          // Written before the webhook answers: the stream may open on another node, which finds the call by CallSid.
+          await this.store.flush().catch((err: unknown) => this.log.warn({ err, callId }, 'could not write the call\'s CallSid yet'));
+        }
         return record.id;
       }
     }

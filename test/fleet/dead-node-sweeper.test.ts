@@ -11,9 +11,11 @@ import { Lease } from '../../src/fleet/lease.js';
 import { redisKeys } from '../../src/fleet/redis-keys.js';
 import { RedisSessionRegistry } from '../../src/fleet/redis-session-registry.js';
 import type { CallStore } from '../../src/store/call-store.js';
+import { openPostgresCallStore, type PostgresCallStore } from '../../src/store/postgres-call-store.js';
 import { openSqliteCallStore } from '../../src/store/sqlite-call-store.js';
 import { eventually } from '../helpers/eventually.js';
 import { StubSession } from '../helpers/live-session-stub.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { redisNode, startTestRedis } from '../helpers/redis-server.js';
 
 // Long enough that a busy machine's event-loop stalls do not make the slow node miss its TTL.
@@ -24,18 +26,26 @@ function fleetNode(redisUrl: string, nodeId: string, store: CallStore): Promise<
   return startFleet({ config: { redisUrl, nodeId, heartbeatMs: H, exotel: { callsPerMinute: 60 } }, logger: silent, store });
 }
 
+/** Each node's own connection to the fleet's one database, as each `exovoice serve` opens DATABASE_URL. */
+function nodeStores(db: TestDatabase, n: number): Promise<PostgresCallStore[]> {
+  return Promise.all(Array.from({ length: n }, () => openPostgresCallStore({ connectionString: db.url, poolSize: 3, flushIntervalMs: 20 })));
+}
+
 function liveCall(store: CallStore, callSid: string, direction: 'inbound' | 'outbound' = 'inbound'): Promise<string> {
   return store.create({ direction, callSid, status: 'in-progress' });
 }
 
-// Two sweeping nodes (A and C, one store: the shared database of a fleet) watch B die and S stay slow but alive.
+// Two sweeping nodes (A and C, each with its own connection to the fleet's database) watch B die and S stay slow
+// but alive.
 test('a dead node\'s calls are closed once (node-lost), by one node, and a slow but heartbeating node keeps its calls', async (t) => {
   const server = await startTestRedis();
-  const dir = mkdtempSync(join(tmpdir(), 'exovoice-sweeper-'));
-  const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
-  const a = await fleetNode(server.url, 'node-a', store);
-  const c = await fleetNode(server.url, 'node-c', store);
-  const b = await fleetNode(server.url, 'node-b', store);
+  const db = await createTestDatabase();
+  const [storeA, storeB, storeC] = await nodeStores(db, 3);
+  const a = await fleetNode(server.url, 'node-a', storeA!);
+  const c = await fleetNode(server.url, 'node-c', storeC!);
+  const b = await fleetNode(server.url, 'node-b', storeB!);
+  // What the test reads, through A's connection; B wrote the records of its calls, S's through A.
+  const store = storeA!;
   // S heartbeats by hand, 1.1 periods apart: late every time, but within its TTL (1.5 periods).
   const { redis: sRedis, health: sHealth } = await redisNode(server.url, 'node-s');
   const s = new RedisSessionRegistry({ redis: sRedis, nodeId: 'node-s', heartbeatMs: H, health: sHealth });
@@ -51,13 +61,13 @@ test('a dead node\'s calls are closed once (node-lost), by one node, and a slow 
     await slowBeats;
     await Promise.all([a.close(), b.close(), c.close()]);
     sRedis.disconnect();
-    await store.close();
+    await Promise.all([storeA, storeB, storeC].map((x) => x!.close()));
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
   });
 
-  const bInbound = await liveCall(store, 'sid-b1');
-  const bOutbound = await liveCall(store, 'sid-b2', 'outbound');
+  const bInbound = await liveCall(storeB!, 'sid-b1');
+  const bOutbound = await liveCall(storeB!, 'sid-b2', 'outbound');
   const sInbound = await liveCall(store, 'sid-s1');
   b.registry.add(new StubSession('sid-b1'));
   b.registry.add(new StubSession('sid-b2'));
@@ -93,23 +103,22 @@ test('a dead node\'s calls are closed once (node-lost), by one node, and a slow 
 
 test('calls of a dead node whose records cannot be read (the database down) are handed back and closed by a later sweep', async (t) => {
   const server = await startTestRedis();
-  const dirs = [mkdtempSync(join(tmpdir(), 'exovoice-sweeper-')), mkdtempSync(join(tmpdir(), 'exovoice-sweeper-'))];
-  const store = openSqliteCallStore({ dataDir: dirs[0]!, flushIntervalMs: 20 });
-  // A sees a database that refuses every read (a closed store throws on each call).
-  const broken = openSqliteCallStore({ dataDir: dirs[1]!, flushIntervalMs: 20 });
-  await broken.close();
-  const a = await fleetNode(server.url, 'node-a', broken);
-  const b = await fleetNode(server.url, 'node-b', store);
+  const db = await createTestDatabase();
+  // B's and C's connections to the database; A's refuses every read (a closed store throws on each call).
+  const [storeB, storeC, broken] = await nodeStores(db, 3);
+  await broken!.close();
+  const a = await fleetNode(server.url, 'node-a', broken!);
+  const b = await fleetNode(server.url, 'node-b', storeB!);
   const raw = new Redis(server.url);
   let c: Fleet | undefined;
   t.after(async () => {
     await Promise.all([a.close(), b.close(), c?.close()]);
     raw.disconnect();
-    await store.close();
+    await Promise.all([storeB!.close(), storeC!.close()]);
     await server.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await db.drop();
   });
-  const id = await liveCall(store, 'sid-b1');
+  const id = await liveCall(storeB!, 'sid-b1');
   b.registry.add(new StubSession('sid-b1'));
   await eventually(() => a.registry.list(), (l) => l.length === 1, 10_000, 'A to list B\'s call');
   b.redis.disconnect();
@@ -121,9 +130,9 @@ test('calls of a dead node whose records cannot be read (the database down) are 
   assert.ok(await raw.hexists(redisKeys.nodeCalls('node-b'), 'sid-b1'));
 
   // A node that can read the database takes over the sweeping: the call is closed.
-  c = await fleetNode(server.url, 'node-c', store);
+  c = await fleetNode(server.url, 'node-c', storeC!);
   await a.close();
-  const closed = await eventually(() => store.get(id), (r) => r?.endedAt != null, 20_000, 'the call to be closed');
+  const closed = await eventually(() => storeB!.get(id), (r) => r?.endedAt != null, 20_000, 'the call to be closed');
   assert.equal(closed!.endReason, 'node-lost');
   assert.equal(await raw.sismember(redisKeys.nodes, 'node-b'), 0);
 });

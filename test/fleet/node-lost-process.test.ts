@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SessionSnapshot } from '../../src/call/session-registry.js';
 import type { CallRecord } from '../../src/store/call-store.js';
 import { eventually } from '../helpers/eventually.js';
 import { ExotelSocket } from '../helpers/exotel-socket.js';
 import { freePort } from '../helpers/gateway.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { startTestRedis } from '../helpers/redis-server.js';
 import { startServerProcess } from '../helpers/server-process.js';
 
@@ -28,17 +26,17 @@ async function inboundCall(hookBase: string, wsBase: string, callSid: string) {
   return { ws, stop: () => clearInterval(media) };
 }
 
-// Two `exovoice serve` processes sharing a Redis and a call store (one SQLite file here; Postgres once it lands).
+// Two `exovoice serve` processes sharing a Redis and a Postgres database (DATABASE_URL), each a fleet node.
 test('kill -9 of node B: node A closes B\'s calls (node-lost) within 2 heartbeats and drops them from the list; a node starting closes no other node\'s call', async (t) => {
   const redis = await startTestRedis();
-  const dir = mkdtempSync(join(tmpdir(), 'exovoice-node-lost-'));
+  const db = await createTestDatabase();
   const [portA, portB] = [await freePort(), await freePort()];
   const env = (nodeId: string, port: number) => ({
     PORT: String(port),
     REDIS_URL: redis.url,
     NODE_ID: nodeId,
     HEARTBEAT_MS: String(H),
-    DATA_DIR: dir,
+    DATABASE_URL: db.url,
     DEFAULT_AGENT: 'echo',
     LOG_FORMAT: 'json',
   });
@@ -51,7 +49,7 @@ test('kill -9 of node B: node A closes B\'s calls (node-lost) within 2 heartbeat
     b?.child.kill('SIGKILL');
     await Promise.all([a.exited, b?.exited]);
     await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
   });
   await a.listening;
   const baseA = `http://127.0.0.1:${portA}`;

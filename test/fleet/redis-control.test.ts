@@ -1,80 +1,70 @@
-// Live-call control across two nodes sharing a Redis (a redis-server of the test's own): hang-up, transfer and
-// say sent to node A act on node B's call; a node that does not answer is a 503; malformed messages are dropped;
-// with Redis gone a node still controls its own calls and says that others were not asked.
+// Live-call control across two nodes built as `exovoice serve` builds them, sharing a Redis (a redis-server of the
+// test's own) and a Postgres database: hang-up, transfer and say sent to node A act on node B's call, whose owner
+// A learns from B's session registry; a node that does not answer is a 503; malformed messages are dropped; with
+// Redis gone a node still controls its own calls and says that others were not asked.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { OfflineAgent } from '../../src/agent/kinds/offline.js';
-import { MemorySessionRegistry } from '../../src/call/session-registry.js';
 import { RedisControlBus } from '../../src/fleet/redis-control-bus.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { redisKeys } from '../../src/fleet/redis-keys.js';
 import type { SimulatedCall } from '../../src/sim/index.js';
+import { eventually } from '../helpers/eventually.js';
+import { startFleetGateway, type FleetGateway } from '../helpers/fleet-gateway.js';
 import { nextReply } from '../helpers/heard-audio.js';
-import { control, eventData, recordWhen, speakingAgent, startControlGateway, type ControlGateway } from '../helpers/live-control.js';
+import { API_KEY, control, eventData, recordWhen, speakingAgent } from '../helpers/live-control.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
-// As the fleet's connections are set up (no offline queue: a stopped Redis fails commands at once), with time-outs
-// generous enough for a busy test machine.
-const connect = (url: string) => new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 3000, connectTimeout: 10_000 });
+// Owner keys live 1.5 periods: long enough that a busy machine's event-loop stalls (speech synthesis) never let a
+// live call's key lapse between two heartbeats.
+const H = 2000;
 
 interface Node {
-  gw: ControlGateway;
+  gw: FleetGateway;
   bus: RedisControlBus;
-  clients: Redis[];
 }
 
 let redis: TestRedis;
+let db: TestDatabase;
 let admin: Redis;
 let a: Node;
 let b: Node;
 let desk: OfflineAgent;
 
 async function startNode(nodeId: string): Promise<Node> {
-  const clients = [connect(redis.url), connect(redis.url)];
-  for (const c of clients) c.on('error', () => undefined); // a stopped Redis is part of the test
-  await Promise.all(clients.map((c) => c.connect()));
-  let bus: RedisControlBus | undefined;
-  const gw = await startControlGateway([desk], {
-    nodeId,
-    registry: new MemorySessionRegistry(),
-    control: (local) => (bus = new RedisControlBus({ redis: clients[0], subscriber: clients[1], nodeId, local, log: createLogger('silent') })),
-  });
-  await bus!.start();
-  return { gw, bus: bus!, clients };
+  const gw = await startFleetGateway({ redisUrl: redis.url, nodeId, heartbeatMs: H, databaseUrl: db.url, env: { API_KEY }, agents: [desk] });
+  assert.ok(gw.control instanceof RedisControlBus, 'the fleet gives the gateway its Redis control bus');
+  return { gw, bus: gw.control };
 }
 
-/**
- * Registers B as the owner of its call, as the fleet's session registry does (exovoice:call-owner:<callId>);
- * the one place to switch to the real registry once it is wired in.
- */
-async function ownedBy(call: SimulatedCall, nodeId: string): Promise<void> {
-  await admin.set(`exovoice:call-owner:${call.callSid}`, nodeId, 'PX', 60_000);
+/** The owner key as the call's node wrote it (its session registry: on start and every heartbeat), once it names `nodeId`. */
+function ownerBecomes(callSid: string, nodeId: string | null): Promise<string | null> {
+  return eventually(() => admin.get(redisKeys.callOwner(callSid)), (owner) => owner === nodeId, 10_000, `the owner of ${callSid} to be ${nodeId}`);
 }
 
 async function callOnB(): Promise<SimulatedCall> {
   const call = await b.gw.dial({});
   await call.waitFor('firstBotAudio', { timeoutMs: 15_000 });
-  await ownedBy(call, 'node-b');
+  await ownerBecomes(call.callSid, 'node-b');
   return call;
 }
 
 before(async () => {
   redis = await startTestRedis();
-  admin = connect(redis.url);
-  admin.on('error', () => undefined);
+  db = await createTestDatabase();
+  admin = new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 3000 });
+  admin.on('error', () => undefined); // a stopped Redis is part of the test
   await admin.connect();
   desk = await speakingAgent('desk', 'Hello.');
   [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
 });
 
 after(async () => {
-  for (const n of [a, b]) {
-    await n?.bus.close();
-    await n?.gw.close();
-    for (const c of n?.clients ?? []) c.disconnect();
-  }
+  for (const n of [a, b]) await n?.gw.close();
   admin?.disconnect();
   await redis?.stop();
+  await db?.drop();
 });
 
 describe('control sent to node A acts on node B', () => {
@@ -85,7 +75,7 @@ describe('control sent to node A acts on node B', () => {
     assert.deepEqual(res.body, { status: 'accepted', action: 'say', callId: call.callSid, node: 'node-b' });
     const greeting = await nextReply(call, 0);
     await nextReply(call, greeting.endMs);
-    const record = await recordWhen(b.gw.store, call.callSid, (r) => r.transcript.filter((t) => t.role === 'agent').length === 2, 'the line on B');
+    const record = await recordWhen(a.gw.store!, call.callSid, (r) => r.transcript.filter((t) => t.role === 'agent').length === 2, 'the line on B');
     assert.equal(record.transcript.at(-1)?.text, 'Your order has shipped.');
     const ev = eventData(record, 'control.say');
     assert.equal(ev?.outcome, 'accepted');
@@ -104,9 +94,10 @@ describe('control sent to node A acts on node B', () => {
       assert.equal(res.body.node, 'node-b');
       const closed = await call.waitFor('closed', { timeoutMs: 10_000 });
       assert.equal(closed.endedBy, 'bot');
-      const record = await recordWhen(b.gw.store, call.callSid, (r) => r.endReason !== null, 'the end on B');
+      const record = await recordWhen(a.gw.store!, call.callSid, (r) => r.endReason !== null, 'the end on B');
       assert.equal(record.endReason, endReason);
-      // The owner key still names B (the test wrote it): B answers that the call is not live.
+      // B's registry deleted the owner key as the call ended: no node has it live.
+      await ownerBecomes(call.callSid, null);
       assert.equal((await control(a.gw.base, call.callSid, kind)).status, 404);
     });
   }
@@ -127,19 +118,19 @@ describe('control sent to node A acts on node B', () => {
 
 describe('an owner that does not answer', () => {
   it('503 at once when nobody listens on the owner channel (a dead node whose key has not expired)', async () => {
-    await admin.set('exovoice:call-owner:ghost-call', 'node-ghost', 'PX', 60_000);
+    await admin.set(redisKeys.callOwner('ghost-call'), 'node-ghost', 'PX', 60_000);
     const res = await control(a.gw.base, 'ghost-call', 'hangup');
     assert.equal(res.status, 503);
     assert.equal(res.body.node, 'node-ghost');
   });
 
   it('503 after CONTROL_TIMEOUT_MS when the owner hears the request and never answers', async () => {
-    const mute = connect(redis.url);
+    const mute = new Redis(redis.url, { lazyConnect: true });
     mute.on('error', () => undefined);
     await mute.connect();
     await mute.subscribe('exovoice:control:node-mute');
     try {
-      await admin.set('exovoice:call-owner:mute-call', 'node-mute', 'PX', 60_000);
+      await admin.set(redisKeys.callOwner('mute-call'), 'node-mute', 'PX', 60_000);
       const startedAt = Date.now();
       const res = await control(a.gw.base, 'mute-call', 'say', { text: 'Anyone there?' });
       assert.equal(res.status, 503);
@@ -180,12 +171,11 @@ describe('Redis gone', () => {
     assert.equal(own.status, 202);
     await onA.waitFor('closed', { timeoutMs: 10_000 });
 
-    // Back (empty): once the nodes have reconnected and re-subscribed, A reaches B's call again.
+    // Back (empty): once B's registry has re-registered its call and the nodes have re-subscribed, A reaches it again.
     await redis.restart();
     const deadline = Date.now() + 20_000;
     let res = { status: 0, body: {} as any };
     while (Date.now() < deadline) {
-      await ownedBy(onB, 'node-b').catch(() => undefined);
       res = await control(a.gw.base, onB.callSid, 'say', { text: 'We are back.' });
       if (res.status === 202) break;
       await new Promise((r) => setTimeout(r, 200));

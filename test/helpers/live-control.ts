@@ -10,7 +10,7 @@ import { RecordJournal } from '../../src/call/record-journal.js';
 import type { Agent } from '../../src/conversation/call-contract.js';
 import type { GatewayParts } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { CallRecord } from '../../src/store/call-store.js';
+import type { CallRecord, CallStore } from '../../src/store/call-store.js';
 import { openSqliteCallStore, type SqliteCallStore } from '../../src/store/sqlite-call-store.js';
 import { startE2eGateway, type E2eGateway } from './e2e-call.js';
 
@@ -64,7 +64,7 @@ export async function control(base: string, id: string, kind: string, body?: unk
 }
 
 /** The call's record once `ready` holds for it (the journal writes in batches). */
-export async function recordWhen(store: SqliteCallStore, id: string, ready: (r: CallRecord) => boolean, what: string, timeoutMs = 15_000): Promise<CallRecord> {
+export async function recordWhen(store: CallStore, id: string, ready: (r: CallRecord) => boolean, what: string, timeoutMs = 15_000): Promise<CallRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const record = await store.get(id);

@@ -12,14 +12,20 @@ import { RequestParams } from '../request-params.js';
 export const WEBHOOK_PATHS = ['/api/v1/exotel/voice/connect', '/voicebot/connect'] as const;
 /** Exotel opens the socket right after the webhook; an hour covers its retry and slow networks alike. */
 const WS_TOKEN_TTL_SEC = 3600;
+/** The longest the answer waits for `onCall`: a slow database must not hold Exotel's call up. */
+const ON_CALL_WAIT_MS = 1000;
 
 export interface WebhookOptions {
   config: Config;
   details: CallDetailsStore;
   metrics: GatewayMetrics;
   isDraining: () => boolean;
-  /** Told about every call the webhook announces (the call record starts here); not awaited. */
-  onCall?: (details: CallDetails) => unknown;
+  /**
+   * Told about every call the webhook announces (the call record starts here); never throws. Awaited up to
+   * ON_CALL_WAIT_MS before the answer, so that the record exists before the stream opens: the stream may land on
+   * another node, which must find this record rather than create a second one.
+   */
+  onCall?: (details: CallDetails) => Promise<void>;
 }
 
 /**
@@ -72,7 +78,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
         receivedAt: Date.now(),
       };
       await details.put(call);
-      opts.onCall?.(call);
+      if (opts.onCall) await settledWithin(opts.onCall(call), ON_CALL_WAIT_MS);
       return reply.code(200).type('application/json').send({ url });
     } finally {
       metrics.webhookDuration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9);
@@ -80,4 +86,11 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   };
 
   for (const url of WEBHOOK_PATHS) app.route({ method: ['GET', 'POST'], url, handler });
+}
+
+/** Waits for `work` (which never rejects) at most `ms`; it goes on in the background after that. */
+function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
