@@ -16,6 +16,7 @@ import { sharedWorkerPools } from '../providers/worker-pool.js';
 import { MAX_MESSAGE_BYTES } from '../exotel/incoming-messages.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { adminGuard } from './admin-auth.js';
+import { drainDeclaredBody } from './oversize-body.js';
 import { HTTP_INPUT_LIMITS, InputError, parseFormText, parseJsonBody, parseMultipart, parseQueryString, queryProblem } from './bounded-input.js';
 import { callControlRoutes } from './routes/call-control.js';
 import { callRecordRoutes } from './routes/call-records.js';
@@ -231,6 +232,8 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
  * Every body and query goes through the bounded parsers (bounded-input.ts). Input over a limit is a 400 naming the
  * field, a body over bodyLimit a 413, both as JSON; other errors keep fastify's default answer.
  */
+const TOO_LARGE = { error: 'too_large', field: 'body', reason: 'size', message: `request body larger than ${HTTP_INPUT_LIMITS.maxBodyBytes} bytes` };
+
 function registerBodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -254,14 +257,20 @@ function registerBodyParsers(app: FastifyInstance): void {
       done(err as Error, undefined);
     }
   });
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const problem = queryProblem(req.query);
     if (problem) throw problem;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > HTTP_INPUT_LIMITS.maxBodyBytes) {
+      const drained = await drainDeclaredBody(req.raw, declared);
+      if (!drained) reply.header('connection', 'close');
+      return reply.code(413).send(TOO_LARGE);
+    }
   });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     if (err instanceof InputError) return reply.code(400).send(err.toJSON());
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: 'too_large', field: 'body', reason: 'size', message: `request body larger than ${HTTP_INPUT_LIMITS.maxBodyBytes} bytes` });
+      return reply.code(413).send(TOO_LARGE);
     }
     throw err;
   });
