@@ -36,7 +36,8 @@ const stepSchemas = {
   say: z.strictObject({ say: z.string().min(1).max(1000), bargeInAtMs: bargeIn, expect: expectSchema.optional() }),
   wav: z.strictObject({ wav: z.string().min(1).max(1024), bargeInAtMs: bargeIn, expect: expectSchema.optional() }),
   dtmf: z.strictObject({
-    dtmf: z.string().regex(/^[0-9*#]{1,32}$/, 'keys 0-9, * and # (quote it: "1")'),
+    // Quoted: YAML reads 0123 as the number 123.
+    dtmf: z.string({ error: 'keys as a quoted string, e.g. dtmf: "0123"' }).regex(/^[0-9*#]{1,32}$/, 'up to 32 keys 0-9, * and #'),
     gapMs: z.number().int().min(20).max(5000).optional(),
     bargeInAtMs: bargeIn,
     expect: expectSchema.optional(),
@@ -60,7 +61,7 @@ const topSchema = z.strictObject({
   /** Sent as agent=<name> (webhook param, or ws URL query), unless --agent overrides it. */
   agent: z.string().min(1).max(64).optional(),
   /** For a ws:// URL: the stream rate asked for. A webhook's answer chooses the rate itself. */
-  sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(24000)]).optional(),
+  sampleRate: z.literal([8000, 16000, 24000]).optional(),
   voice: z.enum(CALLER_VOICES).optional(),
   /** The agent speaks first (default true): the first turn waits for its greeting to finish. */
   greeting: z.boolean().optional(),
