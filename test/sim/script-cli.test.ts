@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateCommand, type CliIo } from '../../src/cli/simulate.js';
 import { parseCallScript, ScriptError } from '../../src/sim/index.js';
+import { writeWav } from '../../src/audio/wav.js';
+import { startGateway } from '../helpers/gateway.js';
+import { concat, silence, synthesize } from '../helpers/speech.js';
 import { startScriptGateway, type ScriptGateway } from './script-gateway.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'scripts');
@@ -188,5 +191,32 @@ describe('parseCallScript', () => {
     assert.match(issues('turns: [\n')[0], /^line \d+: not valid YAML/);
     assert.deepEqual(issues('turns:\n  - dtmf: 1'), ['line 2: turns[0].dtmf: keys as a quoted string, e.g. dtmf: "0123"']);
     assert.deepEqual(issues('sampleRate: 44100\nturns:\n  - say: hi'), ['line 1: sampleRate: Invalid option: expected one of 8000|16000|24000']);
+  });
+});
+
+describe('simulate --script without a call record', () => {
+  it('plays a WAV utterance, checks the line, and names why the reply text is unknown', async (t) => {
+    const gw = await startGateway();
+    const wavDir = await mkdtemp(join(tmpdir(), 'sim-script-wav-'));
+    t.after(async () => {
+      await gw.close();
+      await rm(wavDir, { recursive: true, force: true });
+    });
+    // 16 kHz speech into an 8 kHz call: the simulator resamples it.
+    await writeFile(join(wavDir, 'hello.wav'), writeWav(concat(await synthesize('hello there, can you hear me', 16000, 'awb'), silence(200, 16000)), 16000));
+    const script = join(wavDir, 'call.yaml');
+    await writeFile(
+      script,
+      ['agent: echo', 'greeting: false', 'turns:', '  - wav: hello.wav', '    expect: { minReplyAudioMs: 1000, maxLatencyMs: 3000, replyContains: hello }', ''].join('\n'),
+    );
+    const io = capture();
+    // The echo-only test gateway has no call store, so no GET /calls/:id.
+    const code = await simulateCommand(['--url', `${gw.base}/voicebot/connect`, '--frame-ms', '20', '--script', script, '--json'], io);
+    assert.equal(code, 1, io.stderr);
+    const report = JSON.parse(io.stdout) as JsonReport;
+    const [turn] = report.turns;
+    assert.ok(turn.latencyMs !== null && turn.latencyMs <= 3000, `latency ${turn.latencyMs}`);
+    assert.match(report.recordError ?? '', /\/calls\/[0-9a-f]+: HTTP 404 \(is the gateway recording calls\? it needs a call store\)/);
+    assert.deepEqual(turn.failures, [`reply text unknown: ${report.recordError}`], 'only the record-based expectation fails');
   });
 });
