@@ -1,6 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { formatReport, reportToJson, simulateCall, START_SHAPES, type SimulateOptions, type StartShape } from '../sim/index.js';
+import { createFliteTts } from '../providers/tts/flite.js';
+import type { TextToSpeech } from '../providers/types.js';
+import {
+  formatReport,
+  formatScriptReport,
+  loadCallScript,
+  reportToJson,
+  runCallScript,
+  ScriptError,
+  scriptReportToJson,
+  simulateCall,
+  START_SHAPES,
+  type CallScript,
+  type ScriptCallRecord,
+  type SimulateOptions,
+  type StartShape,
+} from '../sim/index.js';
 
 const USAGE = `usage: exovoice simulate [options]
 
@@ -23,7 +39,13 @@ Plays Exotel's Voicebot applet against a running bot server and reports what the
   --burst-ms <ms>        queued-ahead audio counted as a burst (default 500)
   --out <file.wav>       write what the caller heard
   --json                 print the report as JSON
-Exit code: 0 clean, 1 Exotel rule violations, 2 usage or connection error.
+  --script <file.yaml>   play a scripted conversation (say/wav/dtmf/pause/hangup turns) and check each
+                         turn's expectations (replyContains, intent, maxLatencyMs, clear, endsCall);
+                         replaces --wav, --dtmf, --duration and --out
+  --admin-url <url>      where the script reads the call record (GET /calls/:id); default the --url origin
+  --api-key <key>        the gateway's API_KEY for that read (default $API_KEY)
+Exit code: 0 clean (script: every expectation met), 1 Exotel rule violations or a failed expectation,
+2 usage, script or connection error.
 `;
 
 export interface CliIo {
@@ -66,7 +88,13 @@ function positiveNumber(value: string | undefined, flag: string, fallback: numbe
   return n;
 }
 
-async function buildOptions(argv: string[]): Promise<{ options: SimulateOptions; json: boolean } | 'help'> {
+interface Parsed {
+  options: SimulateOptions;
+  json: boolean;
+  script?: { script: CallScript; adminUrl: string; apiKey?: string };
+}
+
+async function buildOptions(argv: string[]): Promise<Parsed | 'help'> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -87,6 +115,9 @@ async function buildOptions(argv: string[]): Promise<{ options: SimulateOptions;
       token: { type: 'string' },
       shape: { type: 'string', default: 'canonical' },
       'burst-ms': { type: 'string' },
+      script: { type: 'string' },
+      'admin-url': { type: 'string' },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -97,6 +128,16 @@ async function buildOptions(argv: string[]): Promise<{ options: SimulateOptions;
   const frameMs = Number(values['frame-ms']);
   if (frameMs !== 20 && frameMs !== 100) throw new UsageError('--frame-ms must be 20 or 100');
   if (!START_SHAPES.includes(values.shape as StartShape)) throw new UsageError(`--shape must be one of ${START_SHAPES.join(', ')}`);
+  let script: CallScript | undefined;
+  if (values.script !== undefined) {
+    for (const flag of ['wav', 'dtmf', 'duration', 'out'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} does not go with --script (the script says what the caller does)`);
+    }
+    script = loadCallScript(values.script);
+    values.agent ??= script.agent;
+    // A script's rate is for ws:// URLs; against a webhook the gateway's answer chooses it.
+    if (script.sampleRate !== undefined && /^wss?:\/\//i.test(values.url)) values['sample-rate'] ??= String(script.sampleRate);
+  }
   let url = values.url;
   const direct = /^wss?:\/\//i.test(url);
   if (!direct && !/^https?:\/\//i.test(url)) throw new UsageError('--url must start with http://, https://, ws:// or wss://');
@@ -126,7 +167,65 @@ async function buildOptions(argv: string[]): Promise<{ options: SimulateOptions;
     outWav: values.out,
   };
   if (values.wav) options.audio = await readFile(values.wav);
-  return { options, json: values.json };
+  if (!script) return { options, json: values.json };
+  const adminUrl = values['admin-url'] ?? new URL(url.replace(/^ws/i, 'http')).origin;
+  if (!/^https?:\/\//i.test(adminUrl)) throw new UsageError('--admin-url must start with http:// or https://');
+  return { options, json: values.json, script: { script, adminUrl, apiKey: values['api-key'] ?? process.env.API_KEY } };
+}
+
+/**
+ * The call's record from the gateway's admin API, once the call is over there (endedAt set): records are written
+ * behind the call, so a read right after the hang-up can find it still open.
+ */
+async function fetchCallRecord(adminUrl: string, apiKey: string | undefined, callSid: string): Promise<ScriptCallRecord> {
+  const url = `${adminUrl.replace(/\/+$/, '')}/calls/${encodeURIComponent(callSid)}`;
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+      throw new Error(`GET ${url} failed: ${(err as Error).message}`);
+    }
+    const done = Date.now() >= deadline;
+    if (res.status === 404 && !done) {
+      await res.body?.cancel();
+    } else if (!res.ok) {
+      const hint = res.status === 404 ? ' (is the gateway recording calls? it needs a call store)' : res.status === 401 ? ' (pass --api-key)' : '';
+      throw new Error(`GET ${url}: HTTP ${res.status}${hint}`);
+    } else {
+      const record = (await res.json()) as ScriptCallRecord & { endedAt?: number | null };
+      if (record.endedAt != null || done) return record;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let flite: TextToSpeech | undefined;
+
+/** `say:` lines in the offline flite voice, at 16 kHz (the simulator resamples to the stream's rate). */
+async function speak(text: string, voice: string): Promise<{ samples: Int16Array; sampleRate: number }> {
+  flite ??= createFliteTts();
+  const rate = voice === 'kal' ? 8000 : 16000;
+  return { samples: (await flite.synthesize(text, { voice, sampleRate: rate })).samples, sampleRate: rate };
+}
+
+async function scriptCommand(parsed: Parsed & { script: NonNullable<Parsed['script']> }, io: CliIo): Promise<number> {
+  const { script, adminUrl, apiKey } = parsed.script;
+  let report;
+  try {
+    report = await runCallScript({
+      script,
+      call: parsed.options,
+      speak,
+      fetchRecord: (callSid) => fetchCallRecord(adminUrl, apiKey, callSid),
+    });
+  } catch (err) {
+    io.err(`exovoice simulate: ${(err as Error).message}\n`);
+    return 2;
+  }
+  io.out(parsed.json ? `${JSON.stringify(scriptReportToJson(report), null, 2)}\n` : `${formatScriptReport(report)}\n`);
+  return report.passed ? 0 : 1;
 }
 
 /** `exovoice simulate …`; returns the exit code. */
@@ -135,13 +234,15 @@ export async function simulateCommand(argv: string[], io: CliIo = processIo): Pr
   try {
     parsed = await buildOptions(argv);
   } catch (err) {
-    io.err(`exovoice simulate: ${(err as Error).message}\n\n${USAGE}`);
+    // A script's mistakes are the script's, not the command line's: no usage text to bury them under.
+    io.err(err instanceof ScriptError ? `exovoice simulate: ${err.message}\n` : `exovoice simulate: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (parsed === 'help') {
     io.out(USAGE);
     return 0;
   }
+  if (parsed.script) return scriptCommand({ ...parsed, script: parsed.script }, io);
   let report;
   try {
     report = await simulateCall(parsed.options);

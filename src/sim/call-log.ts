@@ -51,6 +51,7 @@ interface Waiter {
 export class CallLog {
   private readonly events: Array<{ name: SimEventName; event: unknown }> = [];
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<{ name: SimEventName; fn: (event: never) => void }>();
   private readonly timelineEntries: TimelineEntry[] = [];
   private readonly violationList: Violation[] = [];
   private readonly counts: Partial<Record<ViolationRule, number>> = {};
@@ -65,12 +66,20 @@ export class CallLog {
 
   emit<K extends SimEventName>(name: K, event: SimEvents[K]): void {
     this.events.push({ name, event });
+    for (const l of this.listeners) if (l.name === name) (l.fn as (e: SimEvents[K]) => void)(event);
     for (const waiter of this.waiters) {
       if (waiter.name !== name || !(waiter.predicate as (e: SimEvents[K]) => boolean)(event)) continue;
       this.waiters.delete(waiter);
       if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
       (waiter.resolve as (e: SimEvents[K]) => void)(event);
     }
+  }
+
+  /** Calls `fn` with every later `name` event; returns the unsubscribe. */
+  on<K extends SimEventName>(name: K, fn: (event: SimEvents[K]) => void): () => void {
+    const entry = { name, fn: fn as (event: never) => void };
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
   }
 
   /** See `SimulatedCall.waitFor`. */

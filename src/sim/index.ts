@@ -45,3 +45,8 @@ export async function simulateCall(options: SimulateOptions): Promise<SimReport>
   if (options.outWav) await writeFile(options.outWav, writeWav(report.playedAudio, report.sampleRate));
   return report;
 }
+
+export { loadCallScript, parseCallScript, ScriptError, CALLER_VOICES, SCRIPT_LIMITS } from './script.js';
+export type { CallScript, ScriptStep, TurnExpectation, CallerVoice } from './script.js';
+export { runCallScript, formatScriptReport, scriptReportToJson } from './script-runner.js';
+export type { ScriptRunOptions, ScriptReport, ScriptCallRecord, TurnResult } from './script-runner.js';

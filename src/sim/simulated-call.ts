@@ -148,6 +148,11 @@ export class SimulatedCall {
     return this.log.waitFor(name, options);
   }
 
+  /** Calls `fn` with every `name` event from now on (a script runner follows the bot's audio this way); returns the unsubscribe. */
+  on<K extends SimEventName>(name: K, fn: (event: SimEvents[K]) => void): () => void {
+    return this.log.on(name, fn);
+  }
+
   /** Snapshot of the call so far (final once closed). */
   report(): SimReport {
     const log = this.log.snapshot();
