@@ -72,9 +72,10 @@ export async function callRecordRoutes(app: FastifyInstance, opts: CallRecordsOp
     const info = path ? await stat(path).catch(() => undefined) : undefined;
     if (!path || !info?.isFile()) return reply.code(404).send({ error: `no recording for call "${req.params.id}"` });
     const size = info.size;
-    reply.header('accept-ranges', 'bytes').header('content-type', 'audio/wav').header('cache-control', 'private, no-store');
+    reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
     const range = parseRange(req.headers.range, size);
     if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${size}`).send({ error: 'range not satisfiable' });
+    reply.header('content-type', 'audio/wav');
     if (range === undefined) return reply.header('content-length', size).send(createReadStream(path));
     return reply
       .code(206)
