@@ -65,7 +65,12 @@ export function RecordingPlayer({ call, onTurn }) {
   useEffect(() => {
     const abort = new AbortController();
     let url = null;
-    apiBytes(`/calls/${encodeURIComponent(call.id)}/recording`, { signal: abort.signal }).then(
+    // The record says whether there is a recording: no request (and no 404) for calls that were not recorded.
+    if (!call.recording) {
+      setState({ kind: 'none' });
+      return () => abort.abort();
+    }
+    apiBytes(call.recording.url, { signal: abort.signal }).then(
       (bytes) => {
         if (abort.signal.aborted) return;
         if (!bytes) return setState({ kind: 'none' });
@@ -78,7 +83,7 @@ export function RecordingPlayer({ call, onTurn }) {
       abort.abort();
       if (url) URL.revokeObjectURL(url);
     };
-  }, [call.id]);
+  }, [call.id, call.recording?.url]);
 
   useEffect(() => {
     if (state.kind !== 'ready' || !audio.current || !canvas.current) return;

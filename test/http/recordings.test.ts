@@ -150,7 +150,8 @@ test('a recorded call is a stereo WAV of what the caller heard: caller left, age
   await beyond.arrayBuffer();
 
   // DELETE removes the record and its recording.
-  const record = (await (await fetch(`${gw.base}/calls/recA`)).json()) as { id: string };
+  const record = (await (await fetch(`${gw.base}/calls/recA`)).json()) as { id: string; recording: { url: string; bytes: number } | null };
+  assert.deepEqual(record.recording, { url: `/calls/${record.id}/recording`, bytes: size });
   const path = join(dir, 'recordings', `${record.id}.wav`);
   assert.ok(existsSync(path), 'the file is named after the record id');
   const del = await fetch(`${gw.base}/calls/recA`, { method: 'DELETE' });
@@ -165,6 +166,7 @@ test('a recorded call is a stereo WAV of what the caller heard: caller left, age
 test('a call without a recording answers 404; a live call cannot be deleted', async () => {
   const id = await store.create({ direction: 'outbound', to: '+919876543210' });
   assert.equal((await fetchRecording(id)).status, 404);
+  assert.equal(((await (await fetch(`${gw.base}/calls/${id}`)).json()) as { recording: unknown }).recording, null);
   assert.equal((await fetchRecording('not a valid id!')).status, 400);
   const del = await fetch(`${gw.base}/calls/${id}`, { method: 'DELETE' });
   assert.equal(del.status, 409, 'a queued call has not ended');

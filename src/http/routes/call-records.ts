@@ -114,6 +114,9 @@ export async function callRecordRoutes(app: FastifyInstance, opts: CallRecordsOp
     if (!check.ok) throw new InputError('id', check.reason, check.message.replace(/^callSid/, 'id'));
     const record = await store.get(id);
     if (!record) return reply.code(404).send({ error: `no call with id, CallSid or callLogId "${id}"` });
-    return record;
+    // Whether we recorded the call (RECORD_CALLS=on): the console shows its player only then.
+    const path = recordingPath(recordingsDir, record.id);
+    const info = path ? await stat(path).catch(() => undefined) : undefined;
+    return { ...record, recording: info?.isFile() ? { url: `/calls/${record.id}/recording`, bytes: info.size } : null };
   });
 }
