@@ -174,3 +174,33 @@ test('a call without a recording answers 404; a live call cannot be deleted', as
   assert.equal((await fetch(`${gw.base}/calls/${id}`, { method: 'DELETE' })).status, 204);
   assert.equal(await store.get(id), null);
 });
+
+test('a recording that cannot be written is counted and dropped; the call goes on and ends as usual', async () => {
+  // The directory gone under the gateway: the recorder's file cannot be opened (as on a disk that failed).
+  rmSync(join(dir, 'recordings'), { recursive: true, force: true });
+  const next = agent.nextCall();
+  const s = await ExotelSocket.open(`${gw.wsBase}/voicebot/ws?call_id=recFail`);
+  s.start({ callSid: 'recFail', streamSid: 'strm-fail' });
+  const call = await next;
+  for (let i = 0; i < 50; i++) {
+    s.media(tone(160, 8000, 300), i + 2);
+    await sleep(20);
+  }
+  call.control.play(tone(RATE / 2, 10000));
+  call.control.flush();
+  await sleep(700);
+  assert.equal(call.samples, 50 * 160, "the agent got every caller frame");
+  assert.equal(call.ends.length, 0, 'the failed recording did not end the call');
+  s.stop();
+  await s.closed;
+  await until(() => call.ends.length === 1, 2000, 'end');
+  assert.equal(call.ends[0], 'caller-hangup');
+  await sleep(200);
+  const record = (await (await fetch(`${gw.base}/calls/recFail`)).json()) as { endReason: string; recording: unknown };
+  assert.equal(record.endReason, 'caller-hangup');
+  assert.equal(record.recording, null);
+  assert.equal((await fetchRecording('recFail')).status, 404);
+  const metrics = await (await fetch(`${gw.base}/metrics`)).text();
+  const failures = /^exovoice_recording_failures_total\{stage="write"\} (\d+)/m.exec(metrics);
+  assert.ok(failures && Number(failures[1]) >= 1, metrics.split('\n').filter((l) => l.includes('recording')).join('\n'));
+});
