@@ -69,6 +69,8 @@ export interface CallRecordings {
   recordId(callId: string): Promise<string | undefined>;
   /** A recording was completed (for the metrics). */
   onSaved?(bytes: number): void;
+  /** Recordings being completed; the server waits for them when it closes (a drain ends calls just before). */
+  finishing?: Set<Promise<unknown>>;
 }
 
 export interface SessionInit {

@@ -382,12 +382,16 @@ export class CallSession implements LiveSession, CallScope {
     this.recorder = undefined;
     if (!recorder || !recordings) return;
     const callId = this.callId;
-    recorder.finish(this.scheduler.now(), () => recordings.recordId(callId)).then(
-      (path) => {
-        if (path) recordings.onSaved?.(recorder.bytes);
-      },
-      (err: unknown) => recordings.onFailure(err, 'finish'),
-    );
+    const done = recorder
+      .finish(this.scheduler.now(), () => recordings.recordId(callId))
+      .then(
+        (path) => {
+          if (path) recordings.onSaved?.(recorder.bytes);
+        },
+        (err: unknown) => recordings.onFailure(err, 'finish'),
+      )
+      .finally(() => recordings.finishing?.delete(done));
+    recordings.finishing?.add(done);
   }
 
   record(type: string, data?: Record<string, unknown>): void {

@@ -163,6 +163,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   const recordingsAt = recordingsDir(config.dataDir);
   if (config.recordings.enabled && store) {
     const dir = prepareRecordingsDir(config.dataDir);
+    const finishing = new Set<Promise<unknown>>();
     let lastLog = 0;
     sessionDeps.recordings = {
         dir,
@@ -177,7 +178,12 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
         },
         recordId: (callId: string) => recordIdOf(store, callId),
       onSaved: () => metrics.recordingsSaved.inc(),
+      finishing,
     } satisfies CallRecordings;
+    // The calls a drain ended are still completing their files: the store must outlive them.
+    app.addHook('onClose', async () => {
+      await Promise.allSettled([...finishing]);
+    });
     const stopSweeper = startRecordingSweeper(
       dir,
       { retentionDays: config.recordings.retentionDays, maxMb: config.recordings.maxMb },

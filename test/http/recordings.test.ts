@@ -204,3 +204,26 @@ test('a recording that cannot be written is counted and dropped; the call goes o
   const failures = /^exovoice_recording_failures_total\{stage="write"\} (\d+)/m.exec(metrics);
   assert.ok(failures && Number(failures[1]) >= 1, metrics.split('\n').filter((l) => l.includes('recording')).join('\n'));
 });
+
+test('a call ended by the server shutting down is still recorded by the time the server has closed', async () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'exovoice-recordings-drain-'));
+  const agent2 = new ScriptedAgent();
+  const gw2 = await startGateway({ RECORD_CALLS: 'on', DATA_DIR: dir2 }, [agent2], { store, journal: new RecordJournal(store, createLogger('silent')) });
+  try {
+    const next = agent2.nextCall();
+    const s = await ExotelSocket.open(`${gw2.wsBase}/voicebot/ws?call_id=recDrain`);
+    s.start({ callSid: 'recDrain', streamSid: 'strm-drain' });
+    await next;
+    for (let i = 0; i < 25; i++) {
+      s.media(tone(160, 8000, 300), i + 2);
+      await sleep(20);
+    }
+    await gw2.close(); // drain(0): the call is ended, then the server closes
+    const record = await store.get('recDrain');
+    assert.ok(record, 'the call has a record');
+    const names = readdirSync(join(dir2, 'recordings'));
+    assert.deepEqual(names, [`${record!.id}.wav`], 'completed (no partial file left) before close resolved');
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
