@@ -1,6 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { newCallId } from '../../src/store/call-id.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordJournal } from '../../src/call/record-journal.js';
@@ -225,5 +226,26 @@ test('a call ended by the server shutting down is still recorded by the time the
     assert.deepEqual(names, [`${record!.id}.wav`], 'completed (no partial file left) before close resolved');
   } finally {
     rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+test("the gateway's sweeper deletes recordings past RECORDING_RETENTION_DAYS and counts them", async () => {
+  const dir3 = mkdtempSync(join(tmpdir(), 'exovoice-recordings-sweep-'));
+  mkdirSync(join(dir3, 'recordings'));
+  const old = join(dir3, 'recordings', `${newCallId(Date.now() - 3 * 86_400_000)}.wav`);
+  const fresh = join(dir3, 'recordings', `${newCallId(Date.now())}.wav`);
+  writeFileSync(old, Buffer.alloc(1000));
+  writeFileSync(fresh, Buffer.alloc(1000));
+  const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
+  utimesSync(old, threeDaysAgo, threeDaysAgo);
+  const gw3 = await startGateway({ RECORD_CALLS: 'on', DATA_DIR: dir3, RECORDING_RETENTION_DAYS: '2' }, [new ScriptedAgent()], { store, recordingSweepMs: 100 });
+  try {
+    await until(() => !existsSync(old), 3000, 'the expired recording swept');
+    assert.ok(existsSync(fresh), 'a recording within the retention stays');
+    const metrics = await (await fetch(`${gw3.base}/metrics`)).text();
+    assert.match(metrics, /^exovoice_recordings_swept_total\{reason="expired"\} 1$/m);
+  } finally {
+    await gw3.close();
+    rmSync(dir3, { recursive: true, force: true });
   }
 });
