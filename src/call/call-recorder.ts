@@ -100,7 +100,9 @@ export class CallRecorder {
    */
   async finish(nowMs: number, recordId: () => Promise<string | undefined>): Promise<string | undefined> {
     if (!this.active) return undefined;
-    this.flushTo(this.index(nowMs));
+    this.flushTo(Math.max(this.index(nowMs), this.callerAt));
+    // The last chunk may have failed it (the stream is gone then).
+    if (!this.active) return undefined;
     this.finished = true;
     const stream = this.stream!;
     try {
@@ -159,8 +161,9 @@ export class CallRecorder {
   }
 
   private maybeFlush(nowMs: number): void {
-    const now = this.index(nowMs);
-    if (now - this.base >= FLUSH_SEC * this.sampleRate) this.flushTo(now);
+    // Not past the caller's next sample: frames a little behind real time (jitter, a late first frame) still land.
+    const upTo = Math.min(this.index(nowMs), this.callerAt);
+    if (upTo - this.base >= FLUSH_SEC * this.sampleRate) this.flushTo(upTo);
   }
 
   /** Writes out every sample before `upTo` and slides the window on (a jump past the window writes silence). */
