@@ -180,7 +180,12 @@ export class CallSession implements LiveSession, CallScope {
     else if (msg) this.dispatch(msg);
   }
 
-  private dispatch(msg: InboundMessage): void {
+  private dispatch(msg: InboundMessage, replayed = false): void {
+    // Recorded as it arrives, also while the agent starts (its backlog is replayed later, in a burst).
+    if (msg.event === 'media' && this.recorder && !replayed && msg.payload.length > 0) {
+      const pcm = new Int16Array(msg.payload.buffer, msg.payload.byteOffset, msg.payload.length >> 1);
+      this.recording(() => this.recorder?.caller(pcm, this.scheduler.now()));
+    }
     if (this.backlog) {
       if (this.backlog.length >= BACKLOG_LIMIT) return this.gate.count('backlog-overflow');
       this.backlog.push(msg.event === 'media' ? { ...msg, payload: Buffer.from(msg.payload) } : msg);
@@ -203,11 +208,9 @@ export class CallSession implements LiveSession, CallScope {
         this.bytesIn += msg.payload.length;
         this.deps.metrics.framesIn++;
         if (msg.payload.length === 0) return;
-        {
-          const pcm = new Int16Array(msg.payload.buffer, msg.payload.byteOffset, msg.payload.length >> 1);
-          if (this.recorder) this.recording(() => this.recorder?.caller(pcm, this.scheduler.now()));
-          this.callAgent(() => this.agentSession?.onAudio(pcm, msg.timestampMs));
-        }
+        this.callAgent(() =>
+          this.agentSession?.onAudio(new Int16Array(msg.payload.buffer, msg.payload.byteOffset, msg.payload.length >> 1), msg.timestampMs),
+        );
         return;
       case 'dtmf':
         this.record('dtmf', { digit: msg.digit, durationMs: msg.durationMs });
@@ -290,7 +293,7 @@ export class CallSession implements LiveSession, CallScope {
           this.backlog = undefined;
           if (this.ended) return this.callAgent(() => s.onEnd?.(this.endReason as AgentEndReason));
           this.agentSession = s;
-          for (const m of backlog) if (!this.ended) this.dispatch(m);
+          for (const m of backlog) if (!this.ended) this.dispatch(m, true);
         }),
       (err) => this.fail(err, 'agent'),
     );
