@@ -4,7 +4,8 @@
 // Audio is kept in a small window (a few seconds) and written out about once a second; a failure to write stops
 // the recording, never the call.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pcm16WavHeader } from '../audio/wav.js';
@@ -122,7 +123,7 @@ export class CallRecorder {
         await unlink(this.tmpPath);
         return undefined;
       }
-      await rename(this.tmpPath, final);
+      if (!(await this.appendTo(final))) await rename(this.tmpPath, final);
       return final;
     } catch (err) {
       if (!this.failed) this.env.onFailure(err, 'finish');
@@ -130,6 +131,33 @@ export class CallRecorder {
       await unlink(this.tmpPath).catch(() => {});
       return undefined;
     }
+  }
+
+  /**
+   * Exotel reconnected the call (a new socket replaced the one that recorded `final`): this part is appended to the
+   * earlier one's, when it has the same format, instead of replacing it. False when there is nothing to append to.
+   */
+  private async appendTo(final: string): Promise<boolean> {
+    let fh;
+    try {
+      fh = await open(final, 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    try {
+      const head = Buffer.alloc(44);
+      await fh.read(head, 0, 44, 0);
+      if (head.readUInt16LE(22) !== 2 || head.readUInt32LE(24) !== this.sampleRate) return false;
+      const earlier = head.readUInt32LE(40);
+      if (earlier + this.dataBytes > MAX_DATA_BYTES) return false;
+      await pipeline(createReadStream(this.tmpPath, { start: 44 }), createWriteStream(final, { flags: 'r+', start: 44 + earlier }));
+      await fh.write(pcm16WavHeader(2, this.sampleRate, earlier + this.dataBytes), 0, 44, 0);
+    } finally {
+      await fh.close();
+    }
+    await unlink(this.tmpPath);
+    return true;
   }
 
   /** Stops without keeping anything (the call never got a record). */

@@ -66,3 +66,26 @@ test('a call without a record leaves no file', withRecorder(async (r) => {
   r.caller(frame(1), 1020);
   assert.equal(await r.finish(1020, async () => undefined), undefined);
 }));
+
+test("a reconnected call's second part is appended to the first under the record's name", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exovoice-recorder-'));
+  try {
+    const env = { dir, onFailure: () => assert.fail('no failure expected') };
+    const id = newCallId(Date.now());
+    const first = new CallRecorder(env, RATE, 0);
+    for (let i = 0; i < 50; i++) first.caller(frame(111), (i + 1) * 20);
+    await first.finish(1000, async () => id);
+    const second = new CallRecorder(env, RATE, 5000);
+    for (let i = 0; i < 25; i++) second.caller(frame(222), 5000 + (i + 1) * 20);
+    await second.finish(5500, async () => id);
+    assert.deepEqual(readdirSync(dir), [`${id}.wav`]);
+    const file = readFileSync(join(dir, `${id}.wav`));
+    assert.equal(file.readUInt32LE(40), file.length - 44);
+    const pcm = new Int16Array(file.buffer.slice(file.byteOffset + 44, file.byteOffset + file.length));
+    assert.equal(pcm.length / 2, 1.5 * RATE, 'both parts');
+    assert.equal(pcm[Math.round(0.5 * RATE) * 2], 111);
+    assert.equal(pcm[Math.round(1.25 * RATE) * 2], 222);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
