@@ -1,5 +1,5 @@
 // One call's record (GET /calls/:id): what it was, its latency per turn, its transcript and its timeline.
-// Sections are separate components; the recording player sits above the transcript and drives `activeSeq`.
+// Sections are separate components; a recorded call's player sits above the transcript and drives `activeSeq`.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { api } from './api.js';
@@ -53,7 +53,7 @@ export function CallPage({ id }) {
   return html`<section aria-labelledby="call-title">
     <h2 id="call-title">Call ${call.callSid ?? call.id}</h2>
     <p><a href="#/history">Back to the history</a></p>
-    <div class="panel" style="margin-bottom:16px"><h3>Recording</h3><${RecordingPlayer} call=${call} onTurn=${setActiveSeq} /></div>
+    ${call.recording && html`<div class="panel" style="margin-bottom:16px"><h3>Recording</h3><${RecordingPlayer} call=${call} onTurn=${setActiveSeq} /></div>`}
     <div class="split">
       <div class="panel"><h3>Call</h3><${Facts} call=${call} /></div>
       <div class="panel"><h3>Transcript</h3><${Transcript} turns=${call.transcript} originMs=${origin} activeSeq=${activeSeq} /></div>
