@@ -1,6 +1,7 @@
 /**
  * Benchmark server process: `gateway` (the real gateway with the echo agent), `gateway+records` (the same, writing
- * durable call records to SQLite) or `bare` (a minimal ws server that
+ * durable call records to SQLite), `gateway+recording` (records, and every call recorded: RECORD_CALLS=on) or
+ * `bare` (a minimal ws server that
  * parses each message and re-frames the caller audio back at real time). It reports its own CPU, memory and
  * per-message handling time to the parent over IPC.
  */
@@ -13,7 +14,7 @@ import { buildGateway } from '../src/http/server.js';
 import { createLogger } from '../src/observability/logger.js';
 import { RecordJournal } from '../src/call/record-journal.js';
 import { openSqliteCallStore, type SqliteCallStore } from '../src/store/sqlite-call-store.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -50,15 +51,27 @@ function timed<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => v
 }
 
 let store: SqliteCallStore | undefined;
+/** Set when calls are recorded: the recordings' directory, for the bytes written. */
+let recordingsDir: string | undefined;
 
-async function startGateway(withRecords: boolean): Promise<number> {
+/** Bytes on disk in the recordings directory (finished and partial files). */
+function recordingBytes(): number | undefined {
+  if (!recordingsDir) return undefined;
+  let total = 0;
+  for (const name of readdirSync(recordingsDir)) total += statSync(join(recordingsDir, name), { throwIfNoEntry: false })?.size ?? 0;
+  return total;
+}
+
+async function startGateway(withRecords: boolean, recordAudio: boolean): Promise<number> {
   CallSession.prototype.onMessage = timed(CallSession.prototype.onMessage);
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_AGENT: 'echo' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'exovoice-bench-'));
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEFAULT_AGENT: 'echo', DATA_DIR: dataDir, RECORD_CALLS: recordAudio ? 'on' : 'off' });
+  if (recordAudio) recordingsDir = join(dataDir, 'recordings');
   const logger = createLogger('warn');
   let journal: RecordJournal | undefined;
   if (withRecords) {
     store = openSqliteCallStore({
-      dataDir: mkdtempSync(join(tmpdir(), 'exovoice-bench-')),
+      dataDir,
       ...(process.env.BENCH_CHECKPOINT_MS ? { checkpointIntervalMs: Number(process.env.BENCH_CHECKPOINT_MS) } : {}),
     });
     journal = new RecordJournal(store, logger);
@@ -103,7 +116,7 @@ async function startBare(): Promise<number> {
   return (wss.address() as { port: number }).port;
 }
 
-const port = kind === 'bare' ? await startBare() : await startGateway(kind === 'gateway+records');
+const port = kind === 'bare' ? await startBare() : await startGateway(kind !== 'gateway', kind === 'gateway+recording');
 let cpu0 = process.cpuUsage();
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
@@ -121,6 +134,7 @@ process.on('message', (msg: { cmd: string }) => {
       handlingUs: { p50: handling.percentile(50) / 1000, p99: handling.percentile(99) / 1000, count: handling.count },
       sendJitterMs: { p50: sendJitter.percentile(50) / 1000, p99: sendJitter.percentile(99) / 1000, count: sendJitter.count },
       store: store?.stats(),
+      recordingBytes: recordingBytes(),
       eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     });
   } else if (msg.cmd === 'exit') process.exit(0);

@@ -4,6 +4,8 @@
  * whose CPU is reported apart. Prints JSON.
  *
  *   npm run bench -- --calls 500 --seconds 20 [--records]   the in-process gateway vs a bare `ws` server, same load
+ *   [--record-audio]                                        also with every call recorded (RECORD_CALLS=on), against
+ *                                                           the same gateway with records only: recording's cost
  *   npm run bench -- --workers 2 --calls 1000               the real `exovoice serve --workers 2`, one steady run
  *   npm run bench -- --sweep [--workers 1,2]                the knee: most calls with 0 gaps and 0 frame-rule violations
  *   --stores local|shared|local,shared                      shared: a Redis (started here) and a Postgres database
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     'frame-ms': { type: 'string', default: '20' },
     only: { type: 'string' },
     records: { type: 'boolean', default: false },
+    'record-audio': { type: 'boolean', default: false },
     workers: { type: 'string' },
     sweep: { type: 'boolean', default: false },
     stores: { type: 'string' },
@@ -192,7 +195,7 @@ interface Target {
   stop(): Promise<void>;
 }
 
-type Kind = 'gateway' | 'gateway+records' | 'bare';
+type Kind = 'gateway' | 'gateway+records' | 'gateway+recording' | 'bare';
 
 /** bench/gateway-server.ts: the gateway (or a bare ws server) in a child process, instrumented, over IPC. */
 async function forkedTarget(kind: Kind): Promise<Target> {
@@ -224,6 +227,7 @@ async function forkedTarget(kind: Kind): Promise<Target> {
         sendJitterMs: Pct;
         eventLoopDelayMs: Pct & { max: number };
         store?: Record<string, number>;
+        recordingBytes?: number;
       }>('stats');
       return {
         cpuSeconds: s.cpuSeconds,
@@ -233,6 +237,7 @@ async function forkedTarget(kind: Kind): Promise<Target> {
         sendJitterMs: { p50: round(s.sendJitterMs.p50), p99: round(s.sendJitterMs.p99) },
         eventLoopDelayMs: { p50: round(s.eventLoopDelayMs.p50), p99: round(s.eventLoopDelayMs.p99), max: round(s.eventLoopDelayMs.max) },
         ...(s.store ? { callRecords: s.store } : {}),
+        ...(s.recordingBytes !== undefined ? { recordingMB: round(s.recordingBytes / 2 ** 20) } : {}),
       };
     },
     stop: async () => {
@@ -421,7 +426,20 @@ if (values.workers === undefined && !SWEEP) {
   };
   if (values.only !== 'gateway' && values.only !== 'records') result.bare = await phase('bare');
   if (values.only !== 'bare' && values.only !== 'records') result.gateway = await phase('gateway');
-  if (values.records) result.gatewayWithRecords = await phase('gateway+records');
+  if (values.records || values['record-audio']) result.gatewayWithRecords = await phase('gateway+records');
+  if (values['record-audio']) {
+    const p99 = (run: Run, figure: string) => (run.server as unknown as Record<string, { p99: number } | undefined>)[figure]?.p99;
+    // Recording needs the records (files are named after them): its cost is against the records-only run.
+    const without = result.gatewayWithRecords as Run;
+    const withAudio = (result.gatewayWithRecording = await phase('gateway+recording')) as Run;
+    result.recordingCost = {
+      cpuRatio: round(withAudio.server.cpuSeconds / without.server.cpuSeconds),
+      extraCpuPercentOfOneCorePerCall: round(withAudio.server.cpuPercentOfOneCorePerCall - without.server.cpuPercentOfOneCorePerCall, 4),
+      underruns: withAudio.underruns,
+      sendJitterP99Ms: { withoutRecording: p99(without, 'sendJitterMs'), withRecording: p99(withAudio, 'sendJitterMs') },
+      eventLoopDelayP99Ms: { withoutRecording: p99(without, 'eventLoopDelayMs'), withRecording: p99(withAudio, 'eventLoopDelayMs') },
+    };
+  }
   if (result.bare && result.gateway) result.cpuRatioGatewayOverBare = round((result.gateway as Run).server.cpuSeconds / (result.bare as Run).server.cpuSeconds);
 } else {
   const workersList = (values.workers ?? '1,2').split(',').map(Number);

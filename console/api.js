@@ -61,6 +61,23 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 }
 
 /**
+ * A binary resource (a call's recording) as an ArrayBuffer, with the key; null for a 404. `<audio src>` cannot
+ * send the Authorization header, so the player fetches the file and plays it from a blob: URL.
+ */
+export async function apiBytes(path, { signal } = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(path, { headers: authHeaders(), signal, cache: 'no-store' });
+    if (res.status === 401 && attempt < 3) {
+      await askForKey(hasApiKey() ? 'That key was refused.' : 'This server needs its API key.');
+      continue;
+    }
+    if (res.status === 404) return null;
+    if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+    return res.arrayBuffer();
+  }
+}
+
+/**
  * Server-sent events through fetch (EventSource cannot send an Authorization header). Calls `onEvent(name, data)`
  * per event and reconnects after a drop until `signal` aborts; `onState(connected)` reports the connection.
  */

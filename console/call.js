@@ -1,11 +1,12 @@
 // One call's record (GET /calls/:id): what it was, its latency per turn, its transcript and its timeline.
-// Sections are separate components so a recording player can sit above the transcript and drive `activeSeq`.
+// Sections are separate components; a recorded call's player sits above the transcript and drives `activeSeq`.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { api } from './api.js';
 import { dateTime, duration, offset } from './format.js';
 import { LatencyChart, LatencyTable, latencyRows } from './latency.js';
 import { Transcript } from './transcript.js';
+import { RecordingPlayer } from './recording.js';
 
 function Facts({ call }) {
   const facts = [
@@ -36,6 +37,7 @@ function Timeline({ events, originMs }) {
 export function CallPage({ id }) {
   const [call, setCall] = useState(null);
   const [error, setError] = useState(null);
+  const [activeSeq, setActiveSeq] = useState(null);
   useEffect(() => {
     const abort = new AbortController();
     setCall(null);
@@ -51,9 +53,10 @@ export function CallPage({ id }) {
   return html`<section aria-labelledby="call-title">
     <h2 id="call-title">Call ${call.callSid ?? call.id}</h2>
     <p><a href="#/history">Back to the history</a></p>
+    ${call.recording && html`<div class="panel" style="margin-bottom:16px"><h3>Recording</h3><${RecordingPlayer} call=${call} onTurn=${setActiveSeq} /></div>`}
     <div class="split">
       <div class="panel"><h3>Call</h3><${Facts} call=${call} /></div>
-      <div class="panel"><h3>Transcript</h3><${Transcript} turns=${call.transcript} originMs=${origin} /></div>
+      <div class="panel"><h3>Transcript</h3><${Transcript} turns=${call.transcript} originMs=${origin} activeSeq=${activeSeq} /></div>
     </div>
     <div class="panel" style="margin-top:16px"><h3>Latency per turn</h3><${LatencyChart} rows=${rows} /><${LatencyTable} rows=${rows} /></div>
     <div class="panel" style="margin-top:16px"><h3>Timeline</h3><${Timeline} events=${call.events} originMs=${origin} /></div>

@@ -141,3 +141,22 @@ function readSample(view: DataView, at: number, tag: number, bits: number): numb
 function ascii(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
 }
+
+/** The canonical 44-byte header of a PCM16 WAV file (`dataBytes` 0xFFFFFFFF: still being written). */
+export function pcm16WavHeader(channels: number, sampleRate: number, dataBytes: number): Buffer {
+  const out = Buffer.alloc(44);
+  out.write('RIFF', 0, 'ascii');
+  out.writeUInt32LE(dataBytes === 0xffffffff ? 0xffffffff : 36 + dataBytes, 4);
+  out.write('WAVE', 8, 'ascii');
+  out.write('fmt ', 12, 'ascii');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(FORMAT_PCM, 20);
+  out.writeUInt16LE(channels, 22);
+  out.writeUInt32LE(sampleRate, 24);
+  out.writeUInt32LE(sampleRate * channels * 2, 28);
+  out.writeUInt16LE(channels * 2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'ascii');
+  out.writeUInt32LE(dataBytes, 40);
+  return out;
+}

@@ -3,7 +3,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 import type { Scheduler } from '../clock/scheduler.js';
 import { createMessageEncoder } from '../exotel/outgoing-messages.js';
-import { MediaPacer } from './media-pacer.js';
+import { MediaPacer, type PacerTap } from './media-pacer.js';
 import type { CallJournal, SessionOptions } from './session-types.js';
 
 export interface ControlHooks {
@@ -21,6 +21,8 @@ export interface ControlHooks {
   callId(): string;
   record(type: string, data?: Record<string, unknown>): void;
   hangup(reason: EndReason, data?: Record<string, unknown>): void;
+  /** The call's recorder, when it is recorded. */
+  tap?: PacerTap;
 }
 
 /** One agent's handle on the call, until it is detached (the call switched to another agent). */
@@ -49,6 +51,7 @@ export function createCallMedia(h: ControlHooks): CallMedia {
     leadMs: h.options.leadMs,
     markTimeoutMs: h.options.markTimeoutMs,
     send: h.send,
+    tap: h.tap,
   });
   const control: CallControl = {
     info: h.info,

@@ -15,6 +15,15 @@ export interface MediaPacerOptions {
   markTimeoutMs?: number;
   /** Playout gap tolerated before a late frame counts as an underrun (timer jitter). */
   underrunToleranceMs?: number;
+  /** Sees each frame as it is sent (with when it will play) and each `clear` (the call's recorder). */
+  tap?: PacerTap;
+}
+
+export interface PacerTap {
+  /** `pcm` starts playing at scheduler time `playAtMs`; the tap must not keep `pcm`. */
+  sent(pcm: Buffer, playAtMs: number): void;
+  /** Barge-in at `atMs`: audio scheduled to play from then on is never heard. */
+  cleared(atMs: number): void;
 }
 
 export interface MediaPacerStats {
@@ -55,7 +64,7 @@ export class MediaPacer {
     clears: 0,
   };
 
-  private readonly opts: Required<Omit<MediaPacerOptions, 'frameBytes'>>;
+  private readonly opts: Required<Omit<MediaPacerOptions, 'frameBytes' | 'tap'>> & Pick<MediaPacerOptions, 'tap'>;
   private readonly bytesPerMs: number;
   private queue: QueueItem[] = [];
   private tail: Buffer;
@@ -150,6 +159,7 @@ export class MediaPacer {
     this.midUtterance = false;
     this.cancelTimer();
     this.stats.clears++;
+    this.opts.tap?.cleared(now);
     this.opts.send(this.opts.encoder.clear());
   }
 
@@ -217,7 +227,9 @@ export class MediaPacer {
       send(encoder.media(head.pcm));
       this.stats.framesOut++;
       this.stats.bytesOut += head.pcm.length;
-      this.playEnd = Math.max(this.playEnd, now) + this.frameMs;
+      const playAt = Math.max(this.playEnd, now);
+      this.opts.tap?.sent(head.pcm, playAt);
+      this.playEnd = playAt + this.frameMs;
       this.sentMs += this.frameMs;
       this.midUtterance = !head.last;
     }

@@ -55,6 +55,22 @@ export interface SessionDeps {
   findAgent?(name: string): Agent | undefined;
   journal?: CallJournal;
   options: SessionOptions;
+  /** Set when calls are recorded (RECORD_CALLS=on). */
+  recordings?: CallRecordings;
+}
+
+/** Where and how calls are recorded (call-recorder.ts). */
+export interface CallRecordings {
+  /** <DATA_DIR>/recordings, already created. */
+  dir: string;
+  /** Counts a recording that failed and logs it (at most once a minute); the call goes on unrecorded. */
+  onFailure(err: unknown, stage: string): void;
+  /** The store record id of call `callId`, once its record exists; the file is named after it. */
+  recordId(callId: string): Promise<string | undefined>;
+  /** A recording was completed (for the metrics). */
+  onSaved?(bytes: number): void;
+  /** Recordings being completed; the server waits for them when it closes (a drain ends calls just before). */
+  finishing?: Set<Promise<unknown>>;
 }
 
 export interface SessionInit {

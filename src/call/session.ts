@@ -5,6 +5,7 @@ import { logSafe } from '../exotel/identifiers.js';
 import type { InboundMessage } from '../exotel/incoming-messages.js';
 import { runInCall, type CallScope } from '../observability/call-context.js';
 import type { Scheduler } from '../clock/scheduler.js';
+import { CallRecorder } from './call-recorder.js';
 import { createCallMedia, type AgentAttachment, type CallMedia } from './call-control.js';
 import { finishCall, releaseAgent } from './call-ending.js';
 import { planStart } from './call-start.js';
@@ -40,6 +41,8 @@ export class CallSession implements LiveSession, CallScope {
   endReason?: EndReason;
 
   private engine?: MediaPacer;
+  /** Set while the call is recorded. */
+  private recorder?: CallRecorder;
   private media?: CallMedia;
   private agentSession?: AgentSession;
   /** The current agent's handle on the call. */
@@ -177,7 +180,12 @@ export class CallSession implements LiveSession, CallScope {
     else if (msg) this.dispatch(msg);
   }
 
-  private dispatch(msg: InboundMessage): void {
+  private dispatch(msg: InboundMessage, replayed = false): void {
+    // Recorded as it arrives, also while the agent starts (its backlog is replayed later, in a burst).
+    if (msg.event === 'media' && this.recorder && !replayed && msg.payload.length > 0) {
+      const pcm = new Int16Array(msg.payload.buffer, msg.payload.byteOffset, msg.payload.length >> 1);
+      this.recording(() => this.recorder?.caller(pcm, this.scheduler.now()));
+    }
     if (this.backlog) {
       if (this.backlog.length >= BACKLOG_LIMIT) return this.gate.count('backlog-overflow');
       this.backlog.push(msg.event === 'media' ? { ...msg, payload: Buffer.from(msg.payload) } : msg);
@@ -238,6 +246,9 @@ export class CallSession implements LiveSession, CallScope {
     const { agent, info } = plan;
     this.info = { callId: this.callId, ...info };
     this.state = 'streaming';
+    const recordings = this.deps.recordings;
+    if (recordings) this.recording(() => (this.recorder = new CallRecorder(recordings, info.sampleRate, this.scheduler.now())));
+    const recorder = this.recorder;
     this.record('start', { streamSid: info.streamSid, exotelCallSid: plan.callSid, sampleRate: info.sampleRate, agent: agent.name, customParameters: info.customParameters });
     this.media = createCallMedia({
       info: this.info,
@@ -251,6 +262,14 @@ export class CallSession implements LiveSession, CallScope {
       callId: () => this.callId,
       record: (type, data) => this.record(type, data),
       hangup: (reason, data) => this.end(reason, data),
+      ...(recorder
+        ? {
+            tap: {
+              sent: (pcm, at) => this.recording(() => recorder.agent(pcm, at)),
+              cleared: (at) => this.recording(() => recorder.cleared(at)),
+            },
+          }
+        : {}),
     });
     this.engine = this.media.pacer;
     this.startAgent(agent);
@@ -274,7 +293,7 @@ export class CallSession implements LiveSession, CallScope {
           this.backlog = undefined;
           if (this.ended) return this.callAgent(() => s.onEnd?.(this.endReason as AgentEndReason));
           this.agentSession = s;
-          for (const m of backlog) if (!this.ended) this.dispatch(m);
+          for (const m of backlog) if (!this.ended) this.dispatch(m, true);
         }),
       (err) => this.fail(err, 'agent'),
     );
@@ -348,6 +367,36 @@ export class CallSession implements LiveSession, CallScope {
     if (result instanceof Promise) result.catch((err: unknown) => this.fail(err, 'agent'));
   }
 
+  /** Recorder calls: a recorder bug stops the recording, never the call. */
+  private recording(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.recorder?.discard();
+      this.recorder = undefined;
+      this.deps.recordings?.onFailure(err, 'bug');
+    }
+  }
+
+  /** Completes the recording in the background: the call's end never waits on the disk. */
+  private finishRecording(): void {
+    const recorder = this.recorder;
+    const recordings = this.deps.recordings;
+    this.recorder = undefined;
+    if (!recorder || !recordings) return;
+    const callId = this.callId;
+    const done = recorder
+      .finish(this.scheduler.now(), () => recordings.recordId(callId))
+      .then(
+        (path) => {
+          if (path) recordings.onSaved?.(recorder.bytes);
+        },
+        (err: unknown) => recordings.onFailure(err, 'finish'),
+      )
+      .finally(() => recordings.finishing?.delete(done));
+    recordings.finishing?.add(done);
+  }
+
   record(type: string, data?: Record<string, unknown>): void {
     this.deps.journal?.event(this.callId, type, data);
   }
@@ -361,6 +410,7 @@ export class CallSession implements LiveSession, CallScope {
     this.deps.registry.remove(this);
     const agentSession = this.agentSession;
     this.agentSession = undefined;
+    this.finishRecording();
     finishCall(
       { socket: this.socket, log: this.log, metrics: this.deps.metrics, pacer: this.engine, agentSession, framesIn: this.framesIn, bad: this.gate.bad, record: (t, d) => this.record(t, d) },
       reason,

@@ -53,7 +53,7 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   }
   let agents;
   try {
-    agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message) });
+    agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message), recordCalls: config.recordings.enabled });
     // The configured rate, and 8 kHz for static applet URLs that name no rate; others are prepared on first use.
     await prepareAgents(agents, [...new Set([8000, config.sampleRate])]);
   } catch (err) {

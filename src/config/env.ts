@@ -58,6 +58,17 @@ const schema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || isPostgresUrl(v), {
     message: 'must be a postgres:// (or postgresql://) URL with a host, e.g. postgres://exovoice:secret@db.internal:5432/exovoice',
   }),
+  // Recordings: stereo WAVs (caller left, agent right) under DATA_DIR/recordings, swept by age and total size.
+  RECORD_CALLS: optionalString.transform((v, ctx) => {
+    const mode = (v ?? 'off').toLowerCase();
+    if (mode !== 'off' && mode !== 'on') {
+      ctx.addIssue({ code: 'custom', message: `must be "off" or "on", got "${v}"` });
+      return z.NEVER;
+    }
+    return mode === 'on';
+  }),
+  RECORDING_RETENTION_DAYS: intInRange(30, 0, 36500),
+  RECORDINGS_MAX_MB: intInRange(10240, 0, 100_000_000),
   PG_POOL_SIZE: intInRange(10, 1, 1000),
   PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   WORKERS: optionalString.transform((v, ctx) => {
@@ -155,6 +166,14 @@ export interface Config {
   dataDir: string;
   /** Postgres for the call records (instead of SQLite in dataDir). */
   databaseUrl?: string;
+  recordings: {
+    /** RECORD_CALLS=on: every call is recorded under <dataDir>/recordings. */
+    enabled: boolean;
+    /** Recordings older than this are deleted; 0 keeps them. */
+    retentionDays: number;
+    /** Oldest recordings are deleted beyond this total; 0: no cap. */
+    maxMb: number;
+  };
   /** Postgres connections per process. */
   pgPoolSize: number;
   /** Longest one Postgres statement may run; a write that takes longer is retried later. */
@@ -226,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultAgent: e.DEFAULT_AGENT,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    recordings: { enabled: e.RECORD_CALLS, retentionDays: e.RECORDING_RETENTION_DAYS, maxMb: e.RECORDINGS_MAX_MB },
     pgPoolSize: e.PG_POOL_SIZE,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     workers: e.WORKERS,

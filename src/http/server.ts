@@ -10,6 +10,8 @@ import { LocalControlBus, type ControlBus } from '../call/live-control.js';
 import { CallFeed } from '../call/call-feed.js';
 import type { Config } from '../config/env.js';
 import type { CallStore } from '../store/call-store.js';
+import type { CallRecordings, SessionDeps } from '../call/session-types.js';
+import { prepareRecordingsDir, recordingsDir, startRecordingSweeper } from '../call/recording-files.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
 import { registerWorkerPoolMetrics } from '../providers/worker-pool-metrics.js';
 import { sharedWorkerPools } from '../providers/worker-pool.js';
@@ -52,6 +54,8 @@ export interface GatewayParts {
   scheduler?: Scheduler;
   metrics?: GatewayMetrics;
   session?: Partial<SessionOptions>;
+  /** How often the recording sweeper runs (default 10 min; tests shorten it). */
+  recordingSweepMs?: number;
   /** Overrides the HTTP time-outs (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
   /** Fleet mode (src/fleet): the shared dial limit, the status-refresh lease, Redis's state on /ready. */
@@ -137,7 +141,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   const feed = new CallFeed();
   registry.onChange?.(() => feed.sessionsChanged());
   const journal = feed.journal(parts.journal);
-  const sessionDeps = {
+  const sessionDeps: SessionDeps = {
     registry,
     metrics,
     log: logger,
@@ -156,6 +160,47 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   };
 
   const store = parts.store;
+  const recordingsAt = recordingsDir(config.dataDir);
+  if (config.recordings.enabled && store) {
+    const dir = prepareRecordingsDir(config.dataDir);
+    const finishing = new Set<Promise<unknown>>();
+    let lastLog = 0;
+    sessionDeps.recordings = {
+        dir,
+        onFailure: (err: unknown, stage: string) => {
+          metrics.recordingFailures.inc({ stage });
+          // A full disk fails every call's recording: one line a minute is enough.
+          const now = Date.now();
+          if (now - lastLog >= 60_000) {
+            lastLog = now;
+            logger.error({ err, stage }, 'call recording failed; the call goes on unrecorded');
+          }
+        },
+        recordId: (callId: string) => recordIdOf(store, callId),
+      onSaved: () => metrics.recordingsSaved.inc(),
+      finishing,
+    } satisfies CallRecordings;
+    // The calls a drain ended are still completing their files: the store must outlive them.
+    app.addHook('onClose', async () => {
+      await Promise.allSettled([...finishing]);
+    });
+    const stopSweeper = startRecordingSweeper(
+      dir,
+      { retentionDays: config.recordings.retentionDays, maxMb: config.recordings.maxMb },
+      {
+        onSwept: (r) => {
+          if (r.expired) metrics.recordingsSwept.inc({ reason: 'expired' }, r.expired);
+          if (r.overCap) metrics.recordingsSwept.inc({ reason: 'over-cap' }, r.overCap);
+          if (r.stale) metrics.recordingsSwept.inc({ reason: 'stale' }, r.stale);
+        },
+        onError: (err) => logger.warn({ err }, 'recording sweep failed'),
+      },
+      parts.recordingSweepMs,
+    );
+    app.addHook('onClose', async () => stopSweeper());
+  } else if (config.recordings.enabled) {
+    logger.warn('RECORD_CALLS=on needs the call record store: calls are not recorded');
+  }
   if (store) registerStoreMetrics(metrics.registry, store);
   registerWorkerPoolMetrics(metrics.registry, sharedWorkerPools);
   const fleet = parts.fleet;
@@ -175,7 +220,7 @@ export async function buildGateway(parts: GatewayParts): Promise<Gateway> {
   await app.register(consoleRoutes, {});
   await app.register(consoleApiRoutes, { registry, feed, guard, agents, wsPath: config.wsPath, wsToken: config.wsToken });
   if (parts.store) {
-    await app.register(callRecordRoutes, { store: parts.store, guard });
+    await app.register(callRecordRoutes, { store: parts.store, guard, recordingsDir: recordingsAt });
     await app.register(statusCallbackRoutes, { store: parts.store, secret: config.callbackSecret, metrics });
     const rest = parts.rest ?? restClientFor(config);
     const dialer = new OutboundDialer({
@@ -286,4 +331,15 @@ function restClientFor(config: Config): ExotelRestClient | undefined {
     subdomain: e.subdomain ?? '',
     ...(e.apiBaseUrl ? { baseUrl: e.apiBaseUrl } : {}),
   });
+}
+
+/** A call's store record id, for naming its recording; the record is normally written long before the call ends. */
+async function recordIdOf(store: CallStore, callId: string): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await store.flush().catch(() => {});
+    const record = await store.get(callId).catch(() => null);
+    if (record) return record.id;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
 }

@@ -21,6 +21,9 @@ export class GatewayMetrics {
   readonly callsStarted: Counter;
   readonly turnLatency: Histogram<'stage'>;
   readonly controlRequests: Counter<'action' | 'outcome'>;
+  readonly recordingFailures: Counter<'stage'>;
+  readonly recordingsSaved: Counter;
+  readonly recordingsSwept: Counter<'reason'>;
 
   constructor(defaults = true) {
     const r = this.registry;
@@ -66,6 +69,19 @@ export class GatewayMetrics {
       name: 'exovoice_provider_failures_total',
       help: 'Cloud provider failures during calls (retried or not), by provider and error code',
       labelNames: ['provider', 'code'],
+      registers: [r],
+    });
+    this.recordingFailures = new Counter({
+      name: 'exovoice_recording_failures_total',
+      help: 'Call recordings that stopped because of an error (the call went on unrecorded), by stage',
+      labelNames: ['stage'],
+      registers: [r],
+    });
+    this.recordingsSaved = new Counter({ name: 'exovoice_recordings_saved_total', help: 'Call recordings completed and kept', registers: [r] });
+    this.recordingsSwept = new Counter({
+      name: 'exovoice_recordings_swept_total',
+      help: 'Recordings deleted by the sweeper, by reason (expired, over-cap, stale partial file)',
+      labelNames: ['reason'],
       registers: [r],
     });
     this.controlRequests = new Counter({

@@ -47,6 +47,11 @@ export class CallHandles {
     return handle;
   }
 
+  /** The call was deleted. */
+  forget(id: string): void {
+    this.handles.delete(id);
+  }
+
   /** Call after a flush that left nothing pending. */
   evict(): void {
     let over = this.handles.size - this.size;

@@ -286,6 +286,12 @@ export interface CallStore {
   /** Sees every write made before the call. */
   list(query?: ListQuery): Promise<ListPage>;
 
+  /**
+   * Deletes the record `id` (our id only) with its timeline and transcript, after flushing the writes made
+   * before the call; true when there was such a record. Writes to it afterwards fail as for an unknown id.
+   */
+  delete(id: string): Promise<boolean>;
+
   /** Resolves when every write made before the call is durable. */
   flush(): Promise<void>;
   /** Flushes, then closes; later calls throw. */

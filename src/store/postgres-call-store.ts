@@ -128,6 +128,16 @@ export class PostgresCallStore extends QueuedCallStore implements CallStore {
     return page;
   }
 
+  async delete(id: string): Promise<boolean> {
+    this.assertOpen();
+    checkCallId(id);
+    await this.queue.flush('read');
+    // The timeline and transcript go with it (ON DELETE CASCADE).
+    const result = await this.pool.query('DELETE FROM calls WHERE id = $1', [id]);
+    this.handles.forget(id);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   // ---- lifecycle ----
 
   async flush(): Promise<void> {

@@ -142,6 +142,16 @@ export class SqliteCallStore extends QueuedCallStore implements CallStore {
     return listCalls(this.db, q);
   }
 
+  async delete(id: string): Promise<boolean> {
+    this.assertOpen();
+    checkCallId(id);
+    this.queue.flush('read');
+    // The timeline and transcript go with it (ON DELETE CASCADE).
+    const { changes } = this.db.prepare('DELETE FROM calls WHERE id = ?').run(id);
+    this.handles.forget(id);
+    return changes > 0;
+  }
+
   // ---- lifecycle ----
 
   async flush(): Promise<void> {

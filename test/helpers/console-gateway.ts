@@ -24,7 +24,8 @@ export async function startConsoleGateway(options: { env?: Record<string, string
   const dir = mkdtempSync(join(tmpdir(), 'exovoice-console-'));
   const store = openSqliteCallStore({ dataDir: dir, flushIntervalMs: 20 });
   try {
-    const gw = await startE2eGateway({ env: options.env, agents, parts: { store, journal: new RecordJournal(store, createLogger('silent')) } });
+    // DATA_DIR: the recordings (RECORD_CALLS=on) go next to the records.
+    const gw = await startE2eGateway({ env: { DATA_DIR: dir, ...options.env }, agents, parts: { store, journal: new RecordJournal(store, createLogger('silent')) } });
     return {
       ...gw,
       store,

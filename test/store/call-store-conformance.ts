@@ -225,6 +225,26 @@ export function runCallStoreConformance(
         assert.equal(rec?.from, '0801');
       }));
 
+    test('delete removes a record with its timeline and transcript, and only that record', () =>
+      withStore(async (_store, h) => {
+        const gone = await h.store.create({ direction: 'inbound', from: '0801', callSid: 'CAdelete1' });
+        const kept = await h.store.create({ direction: 'inbound', from: '0802' });
+        h.store.appendEvent(gone, { type: 'start' });
+        h.store.addTurn(gone, { role: 'caller', text: 'hello', startedAt: T0 });
+        h.store.appendEvent(kept, { type: 'start' });
+        // Pending writes to it are flushed first, not left to fail.
+        assert.equal(await h.store.delete(gone), true);
+        assert.equal(await h.store.get(gone), null);
+        assert.equal(await h.store.get('CAdelete1'), null);
+        assert.equal((await h.store.list()).items.length, 1);
+        assert.deepEqual((await h.store.get(kept))?.events.map((e) => e.type), ['start']);
+        assert.throws(() => h.store.appendEvent(gone, { type: 'stop' }), CallNotFoundError);
+        assert.equal(await h.store.delete(gone), false);
+        const reopened = await h.reopen();
+        assert.equal(await reopened.get(gone), null);
+        assert.ok(await reopened.get(kept));
+      }));
+
     test('writes to an unknown call throw CallNotFoundError', () =>
       withStore(async (store) => {
         assert.throws(() => store.appendEvent('01J000000000000000000NOPE0', { type: 'start' }), CallNotFoundError);

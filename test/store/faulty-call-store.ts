@@ -86,6 +86,9 @@ export class FaultyCallStore implements CallStore {
   list(query?: ListQuery): Promise<ListPage> {
     return this.inner.list(query);
   }
+  delete(id: string): Promise<boolean> {
+    return this.inner.delete(id);
+  }
   flush(): Promise<void> {
     return this.inner.flush();
   }

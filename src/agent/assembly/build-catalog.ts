@@ -27,6 +27,21 @@ export interface BuiltinAgentOptions extends SpeechProviderOptions {
   /** Start-up warnings: cloud agents skipped for missing keys, tools left out. Default: stderr. */
   warn?: (message: string) => void;
   scheduler?: Scheduler;
+  /** RECORD_CALLS=on: definitions' `recordingNotice` is said before their greeting. */
+  recordCalls?: boolean;
+}
+
+/**
+ * The definition as calls get it: with calls recorded, its recording notice opens the greeting (the same reply,
+ * so the greeting's barge-in protection covers the notice too); without, the notice is not said.
+ */
+export function withRecordingNotice<D extends AnyAgentDefinition>(def: D, recordCalls: boolean): D {
+  const notice = def.recordingNotice;
+  if (!recordCalls || notice === undefined) return def;
+  if (def.kind === 'realtime') return { ...def, greeting: def.greeting === undefined ? notice : `${notice} ${def.greeting}` };
+  if (def.kind === 'cascade') return { ...def, greeting: `${notice} ${def.greeting}` };
+  const greeting = def.greeting;
+  return { ...def, greeting: typeof greeting === 'string' ? `${notice} ${greeting}` : { ...greeting, text: `${notice} ${greeting.text}` } };
 }
 
 const warnOnStderr = (message: string): void => console.warn(`exovoice: warning: ${message}`);
@@ -40,7 +55,7 @@ const warnOnStderr = (message: string): void => console.warn(`exovoice: warning:
  * (else a ConfigError). Call `prepareAgents` before taking calls.
  */
 export function createBuiltinAgents(defaultAgent: string | undefined, options: BuiltinAgentOptions = {}): AgentCatalog {
-  const loaded = loadDefinitions(options.agentsDir ?? AGENTS_DIR);
+  const loaded = loadDefinitions(options.agentsDir ?? AGENTS_DIR).map((l) => ({ ...l, definition: withRecordingNotice(l.definition, options.recordCalls === true) }));
   const config = loadProviderConfig(options.env ?? process.env);
   const warn = options.warn ?? warnOnStderr;
   const echo = createEchoAgent();

@@ -254,6 +254,8 @@ export type ToolDefinition = z.output<typeof toolSchema>;
 const cloudCommon = {
   name: agentName,
   description: text.optional(),
+  /** Said before the greeting when calls are recorded (RECORD_CALLS=on), e.g. "This call is recorded." */
+  recordingNotice: text.optional(),
   /** BCP-47 tag of what the agent speaks (en-IN, hi-IN): STT and TTS language. */
   language: languageTag,
   /** The model's instructions: who it is, what it may do, how it speaks. */

@@ -158,6 +158,8 @@ export const agentDefinitionSchema = z
     /** For future LLM brains; the offline brain does not read it. */
     systemPrompt: text.optional(),
     greeting: promptSchema,
+    /** Said before the greeting, in its voice, when calls are recorded (RECORD_CALLS=on), e.g. "This call is recorded." */
+    recordingNotice: text.optional(),
     routing: routingSchema,
     turnTaking: turnTakingSchema.default({}),
     idle: idleSchema.optional(),
