@@ -1,5 +1,5 @@
 // `npm run screenshots`: regenerates the console's screenshots in docs/ (README "Console"). A real gateway with the
-// shipped agents on loopback, a call placed by the simulator, and one from the softphone with Chromium's fake
+// shipped agents on loopback, recording calls, a call placed by the simulator, and one from the softphone with Chromium's fake
 // microphone; needs Debian's chromium (apt-get install -y chromium).
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,8 @@ const WAIT = { timeout: 90_000 };
 const REPLY = "We're open Monday to Saturday";
 
 const wav = await fakeMicrophoneWav('what are your opening hours');
-const gateway = await startConsoleGateway();
+// Calls are recorded, so the call page shows its recording's waveform and player.
+const gateway = await startConsoleGateway({ env: { RECORD_CALLS: 'on' } });
 const browser = await launchChromium(fakeMicrophoneArgs(wav));
 const shot = async (page: Page, name: string, fullPage = false) => {
   await page.screenshot({ path: join(DOCS, name), fullPage });
@@ -46,6 +47,7 @@ try {
   await shot(page, 'console-history.png');
   await page.goto(`${gateway.consoleUrl}#/calls/${call.callSid}`);
   await page.locator('.chart .uplot canvas').waitFor(WAIT);
+  await page.locator('audio[aria-label="Call recording"]').waitFor(WAIT);
   await shot(page, 'console-call.png', true);
 
   // The softphone, mid-call.
