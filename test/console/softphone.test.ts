@@ -1,6 +1,7 @@
 // The softphone in real Chromium: a call to the default offline front-desk agent from the console, Chromium's
 // fake microphone speaking a question from a WAV made with the offline voice; the agent's reply must be recognised
 // in the live transcript, and the call must have spoken Exotel's protocol (marks echoed, a clean stop).
+// The same at 16 kHz (wide band).
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -68,5 +69,29 @@ it('calls the front desk from the browser, asks by voice, and the reply is recog
     [],
     'nothing the gateway found wrong with the browser as Exotel',
   );
+  assert.deepEqual(errors, []);
+});
+
+it('calls at 16 kHz: the start message says so, the microphone is resampled to it, and the reply is recognised', async () => {
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${gateway.consoleUrl}#/softphone`);
+  await page.getByLabel('Agent', { exact: true }).locator('option[value="front-desk"]').waitFor({ state: 'attached', ...WAIT });
+  await page.locator('#phone-rate').selectOption('16000');
+  await page.getByRole('button', { name: 'Call' }).click();
+  await page.locator('[data-state="in-call"]').waitFor(WAIT);
+  const transcript = page.locator('ol.transcript');
+  // The caller's words recognised prove the 16 kHz microphone audio reached the recogniser intact.
+  await transcript.locator('li.caller', { hasText: 'opening hours' }).waitFor(WAIT);
+  await transcript.locator('li.agent', { hasText: "We're open Monday to Saturday" }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'Hang up' }).click();
+  await page.locator('[data-state="ended"]').waitFor(WAIT);
+
+  const callId = (await page.getByRole('link', { name: "Open the call's record" }).getAttribute('href'))!.replace('#/calls/', '');
+  await gateway.store.flush();
+  const record = (await gateway.store.get(decodeURIComponent(callId)))!;
+  assert.equal(record.events.find((e) => e.type === 'start')!.data.sampleRate, 16000);
+  assert.equal(record.endReason, 'caller-hangup');
+  assert.deepEqual(record.events.filter((e) => /protocol|invalid|violation|flood/.test(e.type)), []);
   assert.deepEqual(errors, []);
 });
