@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createBuiltinAgents, prepareAgents } from '../agent/assembly/build-catalog.js';
 import { AgentDefinitionError } from '../agent/definition/loader.js';
-import { ConfigError, loadConfig, loadDotEnv } from '../config/env.js';
+import { ConfigError, EXOTEL_SAMPLE_RATES, loadConfig, loadDotEnv } from '../config/env.js';
 import { closeOrphanedCalls } from '../call/orphan-recovery.js';
 import { RecordJournal } from '../call/record-journal.js';
 import type { LocalControlBus } from '../call/live-control.js';
@@ -54,8 +54,9 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   let agents;
   try {
     agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message), recordCalls: config.recordings.enabled });
-    // The configured rate, and 8 kHz for static applet URLs that name no rate; others are prepared on first use.
-    await prepareAgents(agents, [...new Set([8000, config.sampleRate])]);
+    // Every rate Exotel streams at (a static applet URL may name any): each prompt is synthesized once and
+    // converted, so a call's greeting starts from memory whatever its rate.
+    await prepareAgents(agents, EXOTEL_SAMPLE_RATES);
   } catch (err) {
     const known = err instanceof ConfigError || err instanceof AgentDefinitionError;
     console.error(`exovoice: ${known ? '' : 'agents failed to start: '}${(err as Error).message}`);

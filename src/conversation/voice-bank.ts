@@ -1,8 +1,9 @@
 // Sentence audio for replies: synthesized on demand, except fixed texts (greeting, prompts,
-// static answers), which are synthesized once per voice and sample rate and then served from
-// memory, so a greeting can start playing the moment a call starts. Every sentence reaches the engine
+// static answers), which are synthesized once per voice, kept at every call rate (converted from that one
+// synthesis) and served from memory, so a greeting can start playing the moment a call starts, whatever its rate. Every sentence reaches the engine
 // speakable in its voice's language (numbers, rupees, phone and order numbers, dates in words): the
 // text stays as written for the transcript and the cache, the engine never sees a digit.
+import { resample } from '../audio/resample-buffer.js';
 import { numberLanguage, speakableText } from '../language/speakable-text.js';
 import { splitSentences } from '../providers/text/sentences.js';
 import type { TextToSpeech } from '../providers/types.js';
@@ -35,28 +36,37 @@ export class VoiceBank {
   }
 
   /**
-   * Synthesizes every sentence of `texts` at `sampleRate` into the cache, a few at a time: the
-   * engines' queues are bounded and shared with live calls.
+   * Caches every sentence of `texts` at each of `sampleRates`, a few sentences at a time (the engines' queues
+   * are bounded and shared with live calls). A sentence is synthesized once and its copies at the other rates
+   * are converted from that audio (off this thread, by engines that offer `synthesizeRates`).
    */
-  async warm(texts: readonly { text: string; voice: VoiceSpec }[], sampleRate: number, concurrency = 2): Promise<void> {
+  async warm(texts: readonly { text: string; voice: VoiceSpec }[], sampleRates: readonly number[], concurrency = 2): Promise<void> {
     const other = this.#next;
     if (other) {
       const theirs = texts.filter((t) => !this.#providers.has(t.voice.provider));
       if (theirs.length > 0) {
-        await Promise.all([other.warm(theirs, sampleRate, concurrency), this.warm(texts.filter((t) => this.#providers.has(t.voice.provider)), sampleRate, concurrency)]);
+        await Promise.all([other.warm(theirs, sampleRates, concurrency), this.warm(texts.filter((t) => this.#providers.has(t.voice.provider)), sampleRates, concurrency)]);
         return;
       }
     }
     const todo = texts.flatMap(({ text, voice }) => VoiceBank.sentences(text).map((sentence) => ({ sentence, voice })));
     const next = async (): Promise<void> => {
       for (let item = todo.shift(); item; item = todo.shift()) {
-        const key = cacheKey(item.sentence, item.voice, sampleRate);
-        if (this.#cache.has(key)) continue;
-        const audio = await this.#tts(item.voice).synthesize(speakable(item.sentence, item.voice), { voice: item.voice.voice, sampleRate });
-        this.#cache.set(key, audio.samples);
+        const { sentence, voice } = item;
+        const rates = [...new Set(sampleRates)].filter((rate) => !this.#cache.has(cacheKey(sentence, voice, rate)));
+        if (rates.length === 0) continue;
+        const audio = await this.#synthesizeRates(sentence, voice, rates);
+        rates.forEach((rate, i) => this.#cache.set(cacheKey(sentence, voice, rate), audio[i]!));
       }
     };
     await Promise.all(Array.from({ length: concurrency }, next));
+  }
+
+  /** Bytes of cached audio at `sampleRate` (every rate without it), for this bank and the one it falls back on. */
+  cachedBytes(sampleRate?: number): number {
+    let bytes = this.#next?.cachedBytes(sampleRate) ?? 0;
+    for (const [key, audio] of this.#cache) if (sampleRate === undefined || cacheRate(key) === sampleRate) bytes += audio.byteLength;
+    return bytes;
   }
 
   /** Cached audio (returned at once, shared: do not modify) or a synthesis in flight. */
@@ -82,6 +92,19 @@ export class VoiceBank {
     return this.#providers.has(voice.provider);
   }
 
+  /**
+   * One synthesis for all `rates`: converted in the engine's worker where it offers that; otherwise (cloud
+   * voices) one request at the highest rate, converted here, which is start-up work, before calls are taken.
+   */
+  async #synthesizeRates(sentence: string, voice: VoiceSpec, rates: readonly number[]): Promise<Int16Array[]> {
+    const tts = this.#tts(voice);
+    const text = speakable(sentence, voice);
+    if (tts.synthesizeRates) return tts.synthesizeRates(text, { voice: voice.voice, sampleRates: rates });
+    const top = Math.max(...rates);
+    const { samples } = await tts.synthesize(text, { voice: voice.voice, sampleRate: top });
+    return rates.map((rate) => (rate === top ? samples : resample(samples, top, rate)));
+  }
+
   #tts(voice: VoiceSpec): TextToSpeech {
     const tts = this.#providers.get(voice.provider);
     if (!tts) throw new Error(`no speech synthesizer "${voice.provider}"`);
@@ -90,7 +113,11 @@ export class VoiceBank {
 }
 
 function cacheKey(sentence: string, voice: VoiceSpec, sampleRate: number): string {
-  return `${voice.provider}:${voice.voice}:${numberLanguage(voice.language)}:${sampleRate}:${sentence}`;
+  return `${sampleRate}:${voice.provider}:${voice.voice}:${numberLanguage(voice.language)}:${sentence}`;
+}
+
+function cacheRate(key: string): number {
+  return Number(key.slice(0, key.indexOf(':')));
 }
 
 /** The voice a reply is said in: its own (in the agent's language unless it names one), else the agent's. */

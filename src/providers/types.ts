@@ -26,6 +26,11 @@ export interface SynthesisOptions {
   signal?: AbortSignal;
 }
 
+/** `SynthesisOptions` for audio wanted at several call rates at once. */
+export interface MultiRateSynthesisOptions extends Omit<SynthesisOptions, 'sampleRate'> {
+  sampleRates: readonly number[];
+}
+
 export interface SynthesizedAudio {
   samples: Int16Array;
   sampleRate: number;
@@ -42,6 +47,12 @@ export interface TextToSpeech {
    * can start before the whole reply is synthesized. Breaking out of the loop cancels pending work.
    */
   stream(text: string, options: SynthesisOptions): AsyncIterable<Int16Array>;
+  /**
+   * The whole text at each of `options.sampleRates` (in that order) from one synthesis, each rate converted from
+   * the voice's native audio. Providers that can (the offline engines) offer it so prompts are cached at every call
+   * rate for the price of one synthesis; a caller falls back on `synthesize` per rate without it.
+   */
+  synthesizeRates?(text: string, options: MultiRateSynthesisOptions): Promise<Int16Array[]>;
 }
 
 /** What to listen for: compiled once per agent with `SpeechToText.compileGrammar`, reused per utterance. */

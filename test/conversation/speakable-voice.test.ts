@@ -25,7 +25,7 @@ test('the engine is given the sentence with its numbers in words of the voice la
   const en = { provider: 'rec', voice: 'v', language: 'en-IN' };
   const hi = { provider: 'rec', voice: 'v', language: 'hi-IN' };
   const text = 'Your refund of ₹1,25,000 reaches you on 06/12/2026.';
-  await bank.warm([{ text, voice: en }, { text, voice: hi }], 8000);
+  await bank.warm([{ text, voice: en }, { text, voice: hi }], [8000]);
   assert.deepEqual(tts.said, [
     'Your refund of one lakh twenty-five thousand rupees reaches you on sixth December twenty twenty-six.',
     'Your refund of एक लाख पच्चीस हज़ार रुपये reaches you on छह दिसंबर दो हज़ार छब्बीस.',

@@ -11,7 +11,7 @@ test('fixed prompts are synthesized once per voice and rate, then served synchro
   const sentences = VoiceBank.sentences(text);
   assert.deepEqual(sentences, ['Hello, thank you for calling.', 'How can I help you today?']);
   assert.ok(bank.audio(sentences[0], voice, 8000) instanceof Promise, 'not cached yet');
-  await bank.warm([{ text, voice }], 8000);
+  await bank.warm([{ text, voice }], [8000]);
   const a = bank.audio(sentences[0], voice, 8000);
   assert.ok(a instanceof Int16Array && a.length > 4000);
   assert.equal(bank.audio(sentences[0], voice, 8000), a, 'the same buffer every time');

@@ -213,7 +213,7 @@ class CascadeAgent extends ConversationAgent {
    * are what the caller hears when the cloud is down. The cloud voice's fixed lines (greeting, ...)
    * are cached when the provider answers; if it does not, they are synthesized per call.
    */
-  protected async warm(rate: number): Promise<void> {
+  protected async warm(rates: readonly number[]): Promise<void> {
     const fb = this.#o.fallback;
     const offline = fb
       ? [this.#apology, this.#handover, ...(fb.brain?.fixedReplies().map((r) => r.text) ?? [])].map((text) => ({ text, voice: fb.voice }))
@@ -221,8 +221,8 @@ class CascadeAgent extends ConversationAgent {
     const cloud = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: this.#voice }));
     try {
       await Promise.all([
-        this.#voices.warm(offline, rate),
-        this.#voices.warm(cloud, rate).catch(() => {
+        this.#voices.warm(offline, rates),
+        this.#voices.warm(cloud, rates).catch(() => {
           // Counted when calls hit it: the greeting is synthesized live and its failure handled there.
         }),
       ]);

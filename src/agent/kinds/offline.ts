@@ -106,10 +106,10 @@ export class OfflineAgent extends ConversationAgent {
     return out;
   }
 
-  protected async warm(rate: number): Promise<void> {
+  protected async warm(rates: readonly number[]): Promise<void> {
     const texts = this.brain.fixedReplies().map((r) => ({ text: r.text, voice: replyVoice(r.voice, this.settings.voice) }));
     try {
-      await this.#voices.warm(texts, rate);
+      await this.#voices.warm(texts, rates);
     } catch (err) {
       throw new AgentDefinitionError(this.#file, [`voice: cannot synthesize the agent's prompts: ${(err as Error).message}`]);
     }

@@ -16,25 +16,25 @@ export interface Prepared {
 
 /**
  * The start-up work of an agent built on the conversation engine: compile its grammars once, and cache its
- * fixed prompts once per call rate. A call at a prepared rate opens at once, so the cached greeting's first
+ * fixed prompts at every call rate asked for (one synthesis per prompt, converted to each rate). A call at a prepared rate opens at once, so the cached greeting's first
  * frame leaves within milliseconds; any other call waits for its rate to be prepared.
  */
 class AgentPreparation {
   readonly #compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>;
-  readonly #warm: (rate: number) => Promise<void>;
+  readonly #warm: (rates: readonly number[]) => Promise<void>;
   #grammars: Promise<ReadonlyMap<string, CompiledGrammar>> | undefined;
   #ready: Prepared | undefined;
   readonly #rates = new Map<number, Promise<void>>();
   readonly #warmRates = new Set<number>();
 
-  constructor(compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>, warm: (rate: number) => Promise<void>) {
+  constructor(compile: () => Promise<ReadonlyMap<string, CompiledGrammar>>, warm: (rates: readonly number[]) => Promise<void>) {
     this.#compile = compile;
     this.#warm = warm;
   }
 
   async prepare(sampleRates: readonly number[]): Promise<void> {
     this.#grammars ??= this.#compile();
-    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), ...sampleRates.map((r) => this.#warmOnce(r))]);
+    const [grammars, vad] = await Promise.all([this.#grammars, loadVadRuntime(), this.#warmOnce(sampleRates)]);
     this.#ready = { grammars, vad };
   }
 
@@ -44,19 +44,20 @@ class AgentPreparation {
     return this.prepare([rate]).then(() => open(this.#ready!));
   }
 
-  #warmOnce(rate: number): Promise<void> {
-    let pending = this.#rates.get(rate);
-    if (!pending) {
-      pending = this.#warm(rate).then(
-        () => void this.#warmRates.add(rate),
+  /** Warms the rates not yet warmed or warming, all in one pass (each prompt synthesized once for all of them). */
+  #warmOnce(sampleRates: readonly number[]): Promise<unknown> {
+    const missing = [...new Set(sampleRates)].filter((r) => !this.#rates.has(r));
+    if (missing.length > 0) {
+      const pending = this.#warm(missing).then(
+        () => missing.forEach((r) => this.#warmRates.add(r)),
         (err: unknown) => {
-          this.#rates.delete(rate); // a later call may try again
+          for (const r of missing) this.#rates.delete(r); // a later call may try again
           throw err;
         },
       );
-      this.#rates.set(rate, pending);
+      for (const r of missing) this.#rates.set(r, pending);
     }
-    return pending;
+    return Promise.all(sampleRates.map((r) => this.#rates.get(r)));
   }
 }
 
@@ -65,7 +66,7 @@ export abstract class ConversationAgent implements PreparedAgent {
   abstract readonly name: string;
   readonly #preparation = new AgentPreparation(
     () => this.compile(),
-    (rate) => this.warm(rate),
+    (rates) => this.warm(rates),
   );
 
   prepare(sampleRates: readonly number[]): Promise<void> {
@@ -78,7 +79,7 @@ export abstract class ConversationAgent implements PreparedAgent {
 
   /** The grammars the agent's calls listen for. */
   protected abstract compile(): Promise<ReadonlyMap<string, CompiledGrammar>>;
-  /** Caches the fixed prompts at one call rate. */
-  protected abstract warm(rate: number): Promise<void>;
+  /** Caches the fixed prompts at these call rates. */
+  protected abstract warm(rates: readonly number[]): Promise<void>;
   protected abstract open(call: CallControl, ready: Prepared, options: SessionOptions): AgentSession;
 }

@@ -113,7 +113,7 @@ export function createRealtimeAgentWithFallback(options: RealtimeFallbackOptions
     name,
     async prepare(sampleRates) {
       const lines = [options.apology, options.handover].map((text) => ({ text, voice: options.voice }));
-      await Promise.all(sampleRates.map((rate) => options.voices.warm(lines, rate)));
+      await options.voices.warm(lines, sampleRates);
     },
     async start(call) {
       const session = new FallbackSession(call, options, name);

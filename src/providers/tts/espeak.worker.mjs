@@ -1,16 +1,18 @@
 // espeak-ng (text2wav's Emscripten build) in a worker thread. The WASM is compiled once per
 // worker; each job runs the espeak-ng command line in a fresh module instance (its main() is not
-// re-entrant), reading the text from and writing the WAVE file to the instance's in-memory FS.
+// re-entrant), reading the text from and writing the WAVE file to the instance's in-memory FS; the audio is
+// returned at the job's call rates.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { serve, providerError } from '../worker-host.mjs';
 import { readWavPcm16 } from './wav.mjs';
+import { loadCallRates } from './call-rates.mjs';
 
 const require = createRequire(import.meta.url);
 const libDir = join(dirname(require.resolve('text2wav')), 'lib');
 const createEspeak = require(join(libDir, 'espeak-ng.js'));
-const wasm = await WebAssembly.compile(readFileSync(join(libDir, 'espeak-ng.wasm')));
+const [wasm, atRates] = await Promise.all([WebAssembly.compile(readFileSync(join(libDir, 'espeak-ng.wasm'))), loadCallRates()]);
 /** The last job's instance memory (each job has its own instance, garbage once the job is done). */
 let lastMemoryBytes = 0;
 
@@ -64,7 +66,7 @@ function run(text, voice) {
   }).finally(removeAdded);
 }
 
-serve(async ({ text, voice }) => {
+serve(async ({ text, voice, rates }) => {
   const { samples, sampleRate } = await run(text, voice);
-  return { result: { samples, sampleRate }, transfer: [samples.buffer] };
+  return atRates(samples, sampleRate, rates);
 }, { wasmBytes: () => lastMemoryBytes });

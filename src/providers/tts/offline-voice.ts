@@ -39,7 +39,7 @@ export function createOfflineTts(engine: OfflineEngine, options: OfflineVoiceOpt
     name: engine.name,
     pool,
     voices: engine.voices(),
-    resolveVoice(o: SynthesisOptions): string {
+    resolveVoice(o: Pick<SynthesisOptions, 'voice' | 'language'>): string {
       if (o.voice !== undefined) return engine.checkVoice(o.voice);
       if (o.language !== undefined) return engine.voiceForLanguage(o.language, defaultVoice);
       return defaultVoice;
