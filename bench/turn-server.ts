@@ -1,14 +1,17 @@
 /**
  * Server process for bench/turn.ts: the real gateway with the shipped agents (front-desk default), TTS and STT
- * pools of the given size. Reports its CPU, memory and the engine's own latency stages over IPC.
+ * pools of the given size, prompts prepared at the given call rates (default 8 kHz). Reports its CPU, memory and
+ * the engine's own latency stages over IPC.
  */
 import { createBuiltinAgents, prepareAgents } from '../src/agent/assembly/build-catalog.js';
+import { createSpeechProviders } from '../src/agent/assembly/offline-providers.js';
 import type { CallJournal } from '../src/call/session.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildGateway } from '../src/http/server.js';
 import { createLogger } from '../src/observability/logger.js';
 
 const pool = Number(process.argv[2] ?? '2');
+const prepareRates = (process.argv[3] ?? '8000').split(',').map(Number);
 
 /** Per reply: the stages the conversation engine records, in ms since the end of the caller's speech. */
 const stages = { endpoint: [] as number[], transcript: [] as number[], stt: [] as number[], firstFrame: [] as number[] };
@@ -50,10 +53,13 @@ const journal: CallJournal = {
   updateTurn: () => {},
 };
 
-const catalog = createBuiltinAgents(undefined, { ttsPoolSize: pool, sttPoolSize: pool });
+const speech = createSpeechProviders({ ttsPoolSize: pool, sttPoolSize: pool });
+const catalog = createBuiltinAgents(undefined, { speech });
 const t0 = performance.now();
-await prepareAgents(catalog, [8000]);
+await prepareAgents(catalog, prepareRates);
 const prepareMs = performance.now() - t0;
+/** The prepared prompts' audio, KB per call rate. */
+const cachedKB = Object.fromEntries(prepareRates.map((rate) => [rate, Math.round(speech.voices.cachedBytes(rate) / 1024)]));
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
 const gateway = await buildGateway({ config, logger: createLogger('warn'), agents: catalog, journal });
 await gateway.app.listen({ port: 0, host: '127.0.0.1' });
@@ -83,4 +89,4 @@ process.on('message', (msg: { cmd: string }) => {
     });
   } else if (msg.cmd === 'exit') process.exit(0);
 });
-process.send!({ cmd: 'ready', port: (gateway.app.server.address() as { port: number }).port, rss: process.memoryUsage().rss, prepareMs });
+process.send!({ cmd: 'ready', port: (gateway.app.server.address() as { port: number }).port, rss: process.memoryUsage().rss, prepareMs, cachedKB });

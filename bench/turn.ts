@@ -8,6 +8,12 @@
  * transcript to tell a real interruption from noise, so endpointing includes recognition time.
  *
  *   npm run bench:turn -- --levels 1,2,4,6,8,12,16 --turns 8 --pools 1,2
+ *
+ * With --greeting, measures instead `start` -> first greeting frame for calls at each rate listed (one call at a
+ * time, --calls per rate) against a server that prepared its prompts at the --prepare rates, with that
+ * preparation's time and the prompts' audio it keeps per rate (KB):
+ *
+ *   npm run bench:turn -- --greeting 8000,16000,24000 --calls 10 --prepare 8000,16000,24000
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -20,6 +26,9 @@ const { values } = parseArgs({
     turns: { type: 'string', default: '8' },
     pools: { type: 'string', default: '1,2' },
     'budget-ms': { type: 'string', default: '1000' },
+    greeting: { type: 'string' },
+    calls: { type: 'string', default: '10' },
+    prepare: { type: 'string', default: '8000,16000,24000' },
   },
 });
 const LEVELS = values.levels.split(',').map(Number);
@@ -47,19 +56,21 @@ interface Server {
   child: ChildProcess;
   port: number;
   prepareMs: number;
+  cachedKB: Record<string, number>;
   request<T>(cmd: string): Promise<T>;
 }
 
-async function startServer(pool: number): Promise<Server> {
-  const child = fork(new URL('./turn-server.ts', import.meta.url), [String(pool)], {
+async function startServer(pool: number, prepareRates = '8000'): Promise<Server> {
+  const child = fork(new URL('./turn-server.ts', import.meta.url), [String(pool), prepareRates], {
     execArgv: ['--import', 'tsx', '--disable-warning=ExperimentalWarning'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ready = await new Promise<{ port: number; prepareMs: number }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  const ready = await new Promise<{ port: number; prepareMs: number; cachedKB: Record<string, number> }>((resolve) => child.once('message', (m) => resolve(m as never)));
   return {
     child,
     port: ready.port,
     prepareMs: ready.prepareMs,
+    cachedKB: ready.cachedKB,
     request: (cmd) =>
       new Promise((resolve) => {
         child.once('message', (m) => resolve(m as never));
@@ -157,6 +168,31 @@ async function runLevel(server: Server, calls: number, clips: Clip[]) {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** `start` -> first greeting frame of calls at each rate, one call at a time, on a freshly prepared server. */
+async function greetings(rates: number[], calls: number, prepareRates: string) {
+  const server = await startServer(2, prepareRates);
+  const byRate: Record<string, unknown> = {};
+  for (const rate of rates) {
+    const ms: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      // The stream URL itself, as a static applet URL names it: the rate is the call's, not the server's setting.
+      const call = new SimulatedCall({ url: `ws://127.0.0.1:${server.port}/voicebot/ws?sample-rate=${rate}`, callerFrameMs: 20 });
+      await call.start();
+      await call.waitFor('firstBotAudio', { timeoutMs: 10_000 });
+      ms.push((await call.hangup()).firstBotAudioMs ?? Infinity);
+    }
+    byRate[String(rate)] = { firstGreetingFrameMs: percentiles(ms), firstCallMs: Math.round(ms[0]!) };
+  }
+  server.child.send({ cmd: 'exit' });
+  await new Promise((r) => server.child.once('exit', r));
+  return { preparedRates: prepareRates.split(',').map(Number), prepareMs: Math.round(server.prepareMs), cachedPromptsKB: server.cachedKB, callsPerRate: calls, byRate };
+}
+
+if (values.greeting !== undefined) {
+  console.log(JSON.stringify(await greetings(values.greeting.split(',').map(Number), Number(values.calls), values.prepare), null, 2));
+  process.exit(0);
 }
 
 const clips: Clip[] = [];

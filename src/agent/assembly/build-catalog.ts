@@ -7,7 +7,7 @@ import { createCloudAgent } from './cloud-agents.js';
 import { missingVariables } from './cloud-providers.js';
 import { OfflineAgent } from '../kinds/offline.js';
 import type { PreparedAgent } from '../kinds/preparation.js';
-import { createSpeechProviders, type SpeechProviderOptions } from './offline-providers.js';
+import { createSpeechProviders, type SpeechProviderOptions, type SpeechProviders } from './offline-providers.js';
 import { AgentDefinitionError, loadDefinitions } from '../definition/loader.js';
 import { createEchoAgent } from '../kinds/echo.js';
 import type { Agent } from '../../conversation/call-contract.js';
@@ -29,6 +29,8 @@ export interface BuiltinAgentOptions extends SpeechProviderOptions {
   scheduler?: Scheduler;
   /** RECORD_CALLS=on: definitions' `recordingNotice` is said before their greeting. */
   recordCalls?: boolean;
+  /** The speech engines and prompt cache the agents share (default: created from the pool sizes here). */
+  speech?: SpeechProviders;
 }
 
 /**
@@ -60,7 +62,7 @@ export function createBuiltinAgents(defaultAgent: string | undefined, options: B
   const warn = options.warn ?? warnOnStderr;
   const echo = createEchoAgent();
   const catalog = new AgentCatalog(loaded.some((l) => l.definition.name === DEFAULT_AGENT_NAME) ? DEFAULT_AGENT_NAME : echo.name).add(echo);
-  const speech = loaded.length > 0 ? createSpeechProviders(options) : undefined;
+  const speech = loaded.length > 0 ? (options.speech ?? createSpeechProviders(options)) : undefined;
   // Offline agents first: cloud agents fall back on them.
   const offline = new Map<string, OfflineAgent>();
   // Each agent as calls get it: with its language switch when its definition offers other languages.
