@@ -1,5 +1,6 @@
-// Offline speech providers: TTS latency/real-time factor, STT latency, decoder memory and STT
-// throughput with pool sizes 1 and 2. Prints one JSON object. Run: npm run bench:speech
+// Offline speech providers: TTS latency/real-time factor, main-thread time per reply sentence at a 24 kHz call,
+// STT latency, decoder memory and STT throughput with pool sizes 1 and 2. Prints one JSON object.
+// Run: npm run bench:speech (`-- --conversion`: only the main-thread figure)
 import { WorkerPool } from '../src/providers/worker-pool.js';
 import { createFliteTts } from '../src/providers/tts/flite.js';
 import { createEspeakTts } from '../src/providers/tts/espeak.js';
@@ -35,6 +36,29 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const out = await fn();
   return [out, performance.now() - t];
+}
+
+/**
+ * A reply sentence for a 24 kHz call (espeak speaks at 22.05 kHz): the main thread's event-loop busy time while
+ * the worker synthesizes and converts it, against what converting that audio on the main thread costs (where the
+ * conversion ran before the workers did it).
+ */
+async function mainThreadPerSentence(tts: TextToSpeech, text: string, voice: string) {
+  const native = (await tts.synthesize(text, { voice, sampleRate: 22050 })).samples;
+  const busy: number[] = [];
+  const convert: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const before = performance.eventLoopUtilization();
+    await tts.synthesize(text, { voice, sampleRate: 24000 });
+    busy.push(performance.eventLoopUtilization(before).active);
+  }
+  // Apart, so the garbage these conversions leave is not collected inside the busy time above.
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    resample(native, 22050, 24000);
+    convert.push(performance.now() - t);
+  }
+  return { voice, callRate: 24000, audioSeconds: ms(native.length / 22050), mainThreadBusyMs: stats(busy), convertingOnMainThreadWouldTakeMs: stats(convert) };
 }
 
 async function benchTts(tts: TextToSpeech, text: string, voice: string) {
@@ -81,6 +105,12 @@ async function loadedRss(pool: WorkerPool, warm: () => Promise<unknown>): Promis
 }
 
 async function main() {
+  if (process.argv.includes('--conversion')) {
+    const espeak = createEspeakTts({ pool: new WorkerPool({ name: 'espeak-conv', script: espeakScript, size: 1 }) });
+    await espeak.synthesize(HI_REPLY, { voice: 'hi', sampleRate: CALL_RATE }); // the worker loaded
+    console.log(JSON.stringify({ node: process.version, runs: RUNS, replyConversion: await mainThreadPerSentence(espeak, HI_REPLY, 'hi') }, null, 2));
+    process.exit(0);
+  }
   const baseRss = process.memoryUsage().rss;
 
   // Decoder memory: RSS growth with two decoders loaded, per decoder.
@@ -98,6 +128,7 @@ async function main() {
     flite_kal: await benchTts(flite, EN_REPLY, 'kal'),
     espeak_hi: await benchTts(espeak, HI_REPLY, 'hi'),
   };
+  const replyConversion = await mainThreadPerSentence(espeak, HI_REPLY, 'hi');
 
   const stt: Record<string, unknown> = {};
   for (const size of [1, 2]) {
@@ -136,6 +167,7 @@ async function main() {
         cpus: cpus().length,
         runs: RUNS,
         tts,
+        replyConversion,
         stt: { grammarPhrases: PHRASES.length, utteranceSeconds: utterance.length / CALL_RATE, ...stt },
         memory: { baseRssMb: mb(baseRss), rssPerDecoderMb: mb((rss2 - baseRss) / 2) },
       },
