@@ -15,7 +15,7 @@ const prepareRates = (process.argv[3] ?? '8000').split(',').map(Number);
 
 /** Per reply: the stages the conversation engine records, in ms since the end of the caller's speech. */
 const stages = { endpoint: [] as number[], transcript: [] as number[], stt: [] as number[], firstFrame: [] as number[] };
-const counts = { bargeIns: 0, resumed: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
+const counts: Record<string, number> = { bargeIns: 0, resumed: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
 const answered = new Set<string>();
 
 const journal: CallJournal = {
@@ -28,6 +28,8 @@ const journal: CallJournal = {
       case 'turn.speech-end':
         answered.add(key);
         stages.endpoint.push(data.endpointMs as number);
+        // What ended the turn: the full silence, or the shorter one after a final transcript.
+        counts[`endedBy_${String(data.reason)}`] = (counts[`endedBy_${String(data.reason)}`] ?? 0) + 1;
         break;
       case 'turn.transcript':
         stages.transcript.push(data.ms as number);
@@ -72,7 +74,7 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250)
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
     for (const list of Object.values(stages)) list.length = 0;
-    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] = 0;
+    for (const k of Object.keys(counts)) counts[k] = 0;
     cpu0 = process.cpuUsage();
     wall0 = performance.now();
     peakRss = process.memoryUsage().rss;
