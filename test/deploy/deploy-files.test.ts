@@ -147,3 +147,12 @@ test('render.yaml: a Docker web service with Key Value and Postgres, in the Blue
   assert.equal(clusterProblem(2, config), undefined, 'one instance may run several workers');
   assert.ok(Number(web.maxShutdownDelaySeconds) * 1000 > config.drainTimeoutMs, 'Render waits longer than the drain');
 });
+
+test('malloc setting: npm start and the image run the server with the same MALLOC_MMAP_THRESHOLD_ (README, Reliability)', () => {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const fromStart = /(?:^|\s)MALLOC_MMAP_THRESHOLD_=(\d+)\s+node bin\/exovoice\.js serve$/.exec(start)?.[1];
+  assert.ok(fromStart, `npm start sets MALLOC_MMAP_THRESHOLD_ before node: ${start}`);
+  const env = dockerStages().at(-1)!.lines.find((l) => /^ENV\s/i.test(l)) ?? '';
+  assert.match(env, new RegExp(`\\bMALLOC_MMAP_THRESHOLD_=${fromStart}\\b`), 'the runtime image sets the same value');
+  assert.match(readFileSync('test/helpers/server-process.ts', 'utf8'), new RegExp(`NPM_START_MMAP_THRESHOLD = '${fromStart}'`));
+});

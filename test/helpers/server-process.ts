@@ -20,12 +20,15 @@ export interface ServerProcessOptions {
   args?: string[];
 }
 
+/** glibc's malloc setting `npm start` runs the server with (README, Reliability): large buffers mapped and returned on free. */
+const NPM_START_MMAP_THRESHOLD = '131072';
+
 const ENTRY = fileURLToPath(new URL('../../bin/exovoice.js', import.meta.url));
 
 /** `node bin/exovoice.js serve` as a child process, as `npm start` runs it; `listening` needs `env.PORT`. */
 export function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): ServerProcess {
   const child = spawn(process.execPath, [ENTRY, 'serve', ...(options.args ?? [])], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
+    env: { MALLOC_MMAP_THRESHOLD_: NPM_START_MMAP_THRESHOLD, ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
