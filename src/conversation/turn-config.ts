@@ -4,6 +4,7 @@ import type { TurnTakingConfig } from './turn-types.js';
 export const DEFAULT_TURN_CONFIG: Readonly<TurnTakingConfig> = Object.freeze({
   endpointSilenceMs: 600,
   endpointSilenceAfterFinalMs: 250,
+  endpointSilenceIncompleteMs: 1500,
   minSpeechMs: 150,
   speechGapMs: 150,
   maxTurnMs: 30_000,
@@ -25,6 +26,7 @@ export const DEFAULT_TURN_CONFIG: Readonly<TurnTakingConfig> = Object.freeze({
 
 const NULLABLE = new Set<keyof TurnTakingConfig>([
   'endpointSilenceAfterFinalMs',
+  'endpointSilenceIncompleteMs',
   'maxTurnMs',
   'bargeInMinLevelDbfs',
   'falseInterruptionTranscriptWaitMs',

@@ -46,6 +46,8 @@ export class TurnTaker {
   #deadReplyId: string | null = null;
   #lastTextAtMs = Number.NEGATIVE_INFINITY;
   #lastFinalAtMs = Number.NEGATIVE_INFINITY;
+  /** The last final transcript was judged an incomplete phrase. */
+  #lastFinalIncomplete = false;
   #idleFromMs: number | null = null;
   #idlePrompts = 0;
   #out: TurnAction[] | null = null;
@@ -145,7 +147,10 @@ export class TurnTaker {
       case 'transcript':
         if (input.text.trim() === '') break;
         this.#lastTextAtMs = this.#now;
-        if (input.final) this.#lastFinalAtMs = this.#now;
+        if (input.final) {
+          this.#lastFinalAtMs = this.#now;
+          this.#lastFinalIncomplete = input.complete === false;
+        }
         break;
       case 'replyQueued':
         this.#reply = { id: input.replyId, greeting: input.greeting === true, speaking: false, startedAtMs: 0 };
@@ -261,6 +266,7 @@ export class TurnTaker {
       interrupted: t.interrupted !== null,
       heardWords: this.#lastTextAtMs >= t.ownStartMs,
       finalAfterVoice: this.#lastFinalAtMs >= last,
+      finalIncomplete: this.#lastFinalIncomplete,
     });
   }
 

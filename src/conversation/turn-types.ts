@@ -9,6 +9,11 @@ export interface TurnTakingConfig {
   endpointSilenceMs: number;
   /** Shorter trailing silence once a final transcript arrived after the speech stopped; null = off. */
   endpointSilenceAfterFinalMs: number | null;
+  /**
+   * Longer trailing silence once the final transcript is an incomplete phrase (the brain judged it, e.g. "my order
+   * number is four seven" for a five-digit slot): the caller is likely still finding the rest; null = off.
+   */
+  endpointSilenceIncompleteMs: number | null;
   /** Voiced time needed before speech opens a turn (clicks and coughs stay below it). */
   minSpeechMs: number;
   /** Unvoiced gaps up to this long do not split a speech run (VAD flicker inside words). */
@@ -60,7 +65,8 @@ export type TurnInput =
   /** Voice stopped at endMs (defaults to nowMs). */
   | { type: 'speechEnd'; nowMs: number; endMs?: number }
   /** Speech-to-text result for the caller's audio; empty text counts as no transcript. */
-  | { type: 'transcript'; nowMs: number; text: string; final: boolean }
+  /** `complete`: the brain's judgement of a final's words (false: a phrase cut off midway); unset when it has none. */
+  | { type: 'transcript'; nowMs: number; text: string; final: boolean; complete?: boolean }
   /** The bot started generating a reply (thinking). `greeting` marks the call's greeting. */
   | { type: 'replyQueued'; nowMs: number; replyId: string; greeting?: boolean }
   /** The reply's audio started playing at atMs (defaults to nowMs). */
@@ -71,7 +77,7 @@ export type TurnInput =
   | { type: 'replyCancelled'; nowMs: number; replyId: string }
   | { type: 'dtmf'; nowMs: number; digit: string };
 
-export type EndOfTurnReason = 'silence' | 'finalTranscript' | 'maxTurn';
+export type EndOfTurnReason = 'silence' | 'finalTranscript' | 'incompleteTranscript' | 'maxTurn';
 export type ResumeReason = 'shortSpeech' | 'noTranscript';
 export type HangupReason = 'idle' | 'max-duration';
 

@@ -13,6 +13,8 @@ export interface SilentTurn {
   heardWords: boolean;
   /** A non-empty final transcript arrived after the voice stopped. */
   finalAfterVoice: boolean;
+  /** That final's words are an incomplete phrase (the brain's judgement); false or unset: complete or unknown. */
+  finalIncomplete?: boolean;
 }
 
 export type TurnVerdict =
@@ -21,17 +23,15 @@ export type TurnVerdict =
 
 type VerdictConfig = Pick<
   TurnTakingConfig,
-  'endpointSilenceMs' | 'endpointSilenceAfterFinalMs' | 'falseInterruptionMaxSpeechMs' | 'falseInterruptionTranscriptWaitMs'
+  | 'endpointSilenceMs'
+  | 'endpointSilenceAfterFinalMs'
+  | 'endpointSilenceIncompleteMs'
+  | 'falseInterruptionMaxSpeechMs'
+  | 'falseInterruptionTranscriptWaitMs'
 >;
 
 export function turnVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict {
-  // Endpointing: trailing silence ends the turn. Once a final transcript covers the speech the
-  // recogniser has already judged the utterance complete, so a shorter silence is enough.
-  const short = cfg.endpointSilenceAfterFinalMs;
-  const endpoint: TurnVerdict =
-    short !== null && short < cfg.endpointSilenceMs && t.finalAfterVoice
-      ? { kind: 'endOfTurn', atMs: t.lastVoiceMs + short, reason: 'finalTranscript' }
-      : { kind: 'endOfTurn', atMs: t.lastVoiceMs + cfg.endpointSilenceMs, reason: 'silence' };
+  const endpoint = endpointVerdict(cfg, t);
   if (!t.interrupted || t.heardWords) return endpoint;
   // False interruption: noise cut the bot off. Too little voice to be words: resume at once.
   if (t.voicedMs < cfg.falseInterruptionMaxSpeechMs) return { kind: 'resume', atMs: endpoint.atMs, reason: 'shortSpeech' };
@@ -39,4 +39,20 @@ export function turnVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict {
   if (wait === null) return endpoint;
   // Enough voice for words: give speech-to-text time to recognise some before calling it noise.
   return { kind: 'resume', atMs: Math.max(endpoint.atMs, t.lastVoiceMs + wait), reason: 'noTranscript' };
+}
+
+/**
+ * Endpointing: trailing silence ends the turn. Once a final transcript covers the speech, its words say how long to
+ * wait: a complete phrase needs only a short pause, a phrase cut off midway (half an order number) a longer one.
+ */
+function endpointVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict & { kind: 'endOfTurn' } {
+  const long = cfg.endpointSilenceIncompleteMs;
+  if (t.finalAfterVoice && t.finalIncomplete === true && long !== null && long > cfg.endpointSilenceMs) {
+    return { kind: 'endOfTurn', atMs: t.lastVoiceMs + long, reason: 'incompleteTranscript' };
+  }
+  const short = cfg.endpointSilenceAfterFinalMs;
+  if (t.finalAfterVoice && t.finalIncomplete !== true && short !== null && short < cfg.endpointSilenceMs) {
+    return { kind: 'endOfTurn', atMs: t.lastVoiceMs + short, reason: 'finalTranscript' };
+  }
+  return { kind: 'endOfTurn', atMs: t.lastVoiceMs + cfg.endpointSilenceMs, reason: 'silence' };
 }

@@ -150,3 +150,36 @@ describe('endpointing with segment events instead of frames', () => {
     assert.equal(line.engine.state, 'userSpeaking');
   });
 });
+
+describe('endpointing: a final judged incomplete waits longer', () => {
+  test('"my order number is four seven": the turn stays open for endpointSilenceIncompleteMs, and more speech joins it', () => {
+    const line = new Line(); // endpointSilenceMs 600, endpointSilenceIncompleteMs 1500
+    line.speak(500); // voice until 1500
+    line.silence(100);
+    line.send({ type: 'transcript', text: 'my order number is four seven', final: true, complete: false });
+    assert.equal(line.engine.nextDeadline(), 1500 + 1500);
+    assert.deepEqual(only(line.wait(800), 'endOfTurn'), [], 'not ended at the normal 600 ms');
+    line.speak(400); // the caller finds the rest of the number
+    line.silence(100);
+    line.send({ type: 'transcript', text: 'my order number is four seven two one nine', final: true, complete: true });
+    const acts = line.wait(200);
+    assert.deepEqual(only(acts, 'endOfTurn').map((a) => [a.turnStartMs, a.reason]), [[1000, 'finalTranscript']]);
+  });
+
+  test('silence after an incomplete final ends the turn once the longer wait is over', () => {
+    const line = new Line();
+    line.speak(500);
+    line.silence(100);
+    line.send({ type: 'transcript', text: 'four seven', final: true, complete: false });
+    const acts = line.wait(1400);
+    assert.deepEqual(only(acts, 'endOfTurn').map((a) => [a.atMs, a.reason]), [[3000, 'incompleteTranscript']]);
+  });
+
+  test('with endpointSilenceIncompleteMs null the incomplete final is an ordinary silence endpoint', () => {
+    const line = new Line({ endpointSilenceIncompleteMs: null });
+    line.speak(500);
+    line.silence(100);
+    line.send({ type: 'transcript', text: 'four seven', final: true, complete: false });
+    assert.equal(line.engine.nextDeadline(), 1500 + 600);
+  });
+});

@@ -36,3 +36,16 @@ describe('turnVerdict', () => {
     assert.equal(turnVerdict(shortWait, { ...quiet, interrupted: true }).atMs, 10_600, 'never before the endpoint');
   });
 });
+
+describe('turnVerdict: the final transcript\'s completeness', () => {
+  test('an incomplete final waits endpointSilenceIncompleteMs; a complete or unjudged one the short silence', () => {
+    const final = { ...quiet, heardWords: true, finalAfterVoice: true };
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...final, finalIncomplete: true }), { kind: 'endOfTurn', atMs: 11_500, reason: 'incompleteTranscript' });
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...final, finalIncomplete: false }), { kind: 'endOfTurn', atMs: 10_250, reason: 'finalTranscript' });
+  });
+
+  test('an "incomplete" wait not longer than the normal one is not used', () => {
+    const cfg = { ...DEFAULT_TURN_CONFIG, endpointSilenceIncompleteMs: 500 };
+    assert.deepEqual(turnVerdict(cfg, { ...quiet, finalAfterVoice: true, finalIncomplete: true }), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
+  });
+});

@@ -44,6 +44,7 @@ export const turnTakingSchema = z
   .strictObject({
     endpointSilenceMs: ms(5000),
     endpointSilenceAfterFinalMs: ms(5000).nullable(),
+    endpointSilenceIncompleteMs: ms(10_000).nullable(),
     minSpeechMs: ms(2000),
     maxTurnMs: ms(30_000).nullable(),
     bargeIn: z

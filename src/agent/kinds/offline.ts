@@ -18,6 +18,7 @@ export function turnTakingConfig(t: TurnTakingSpec, idle: IdleSpec | undefined, 
   const turnTaking: Partial<TurnTakingConfig> = {
     endpointSilenceMs: t.endpointSilenceMs,
     endpointSilenceAfterFinalMs: t.endpointSilenceAfterFinalMs,
+    endpointSilenceIncompleteMs: t.endpointSilenceIncompleteMs,
     minSpeechMs: t.minSpeechMs,
     maxTurnMs: t.maxTurnMs,
     bargeInMinSpeechMs: b.minSpeechMs,
