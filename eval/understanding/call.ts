@@ -16,6 +16,7 @@ export interface CallOutcome {
 
 const QUIET_MS = 700;
 const REPLY_TIMEOUT_MS = 6000;
+const SPEAK_TIMEOUT_MS = 15_000;
 
 export async function playUtterance(gateway: EvalGateway, audio: { samples: Int16Array; sampleRate: number }, asked: boolean): Promise<CallOutcome> {
   const call = new SimulatedCall({ url: gateway.url, callerFrameMs: 20 });
@@ -35,8 +36,10 @@ export async function playUtterance(gateway: EvalGateway, audio: { samples: Int1
     }
     before = replies().length;
     await call.sendAudio(audio);
-    // Its text is the agent turn added at its first frame; the label comes a moment before.
-    await until(call, () => replies().slice(before).some(([, r]) => r.label !== undefined && r.text !== undefined), REPLY_TIMEOUT_MS);
+    // The label comes when the reply is chosen; its text is the agent turn added at its first frame, once its
+    // first sentence is synthesized (later on a busy machine, for a reply made up on the spot).
+    const chosen = () => replies().slice(before).find(([, r]) => r.label !== undefined)?.[1];
+    if (await until(call, () => chosen() !== undefined, REPLY_TIMEOUT_MS)) await until(call, () => chosen()?.text !== undefined, SPEAK_TIMEOUT_MS);
   } finally {
     if (!call.isClosed) await call.hangup();
   }

@@ -67,6 +67,8 @@ async function play(job: Job, gateway: EvalGateway, agent: AgentDefinition, chan
     const audio = await callerAudio(job, channel);
     snrDb = audio.snrDb;
     const { reply, confidence, rejected, violations } = await playUtterance(gateway, audio, u.asked);
+    // Chosen but never spoken: what it said is unknown, so it is scored as neither right nor a false accept.
+    if (reply?.label !== undefined && reply.text === undefined) throw new Error(`reply ${reply.label} chosen but not spoken within the wait`);
     const outcome = classifyReply(agent, reply?.label, reply?.text);
     const orderIntent = agent.intents.find((i) => i.slot)?.name ?? '';
     return {

@@ -95,12 +95,14 @@ export interface Tally {
   correct: number;
   rate: number;
   falseAccepts: number;
+  /** Calls that could not be played or scored (counted as not correct). */
+  errors: number;
 }
 
 export function tally(results: readonly UtteranceResult[]): Tally {
   const n = results.length;
   const correct = results.filter((r) => r.correct).length;
-  return { n, correct, rate: n === 0 ? 0 : round3(correct / n), falseAccepts: results.filter((r) => r.falseAccept).length };
+  return { n, correct, rate: n === 0 ? 0 : round3(correct / n), falseAccepts: results.filter((r) => r.falseAccept).length, errors: results.filter((r) => r.error !== undefined).length };
 }
 
 export function round3(x: number): number {

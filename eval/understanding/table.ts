@@ -33,6 +33,7 @@ export function formatTable(r: EvalReport): string {
   for (const [condition, sets] of Object.entries(r.conditions)) {
     lines.push(`${pad(condition, 26)}${SET_NAMES.map((s) => pad(sets[s] ? `${sets[s]!.correct}/${sets[s]!.n}` : '', 14)).join('')}`);
   }
-  lines.push('', `${r.results.length} calls in ${r.durationS} s`);
+  const errors = r.results.filter((x) => x.error !== undefined).length;
+  lines.push('', `${r.results.length} calls in ${r.durationS} s${errors > 0 ? `; ${errors} could not be scored (see the JSON's errors)` : ''}`);
   return lines.join('\n');
 }
