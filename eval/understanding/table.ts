@@ -34,6 +34,6 @@ export function formatTable(r: EvalReport): string {
     lines.push(`${pad(condition, 26)}${SET_NAMES.map((s) => pad(sets[s] ? `${sets[s]!.correct}/${sets[s]!.n}` : '', 14)).join('')}`);
   }
   const errors = r.results.filter((x) => x.error !== undefined).length;
-  lines.push('', `${r.results.length} calls in ${r.durationS} s${errors > 0 ? `; ${errors} could not be scored (see the JSON's errors)` : ''}`);
+  lines.push('', `${r.results.length} calls in ${r.durationS} s${errors > 0 ? `; ${errors} with an error (\`error\` in the JSON)` : ''}`);
   return lines.join('\n');
 }
