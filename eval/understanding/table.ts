@@ -29,9 +29,9 @@ export function formatTable(r: EvalReport): string {
   }
   const fa = r.falseAccepts;
   lines.push(`false accepts: ${fa.count}/${fa.n} = ${pct(fa.rate)} (target ≤ ${pct(MAX_FALSE_ACCEPT_RATE)})${fa.rate <= MAX_FALSE_ACCEPT_RATE ? '' : '  (missed)'}`);
-  lines.push('', `${pad('voice@speed', 26)}${SET_NAMES.map((s) => pad(s, 14)).join('')}`);
+  lines.push('', `${pad('voice@speed', 28)}${SET_NAMES.map((s) => pad(s, 14)).join('')}`);
   for (const [condition, sets] of Object.entries(r.conditions)) {
-    lines.push(`${pad(condition, 26)}${SET_NAMES.map((s) => pad(sets[s] ? `${sets[s]!.correct}/${sets[s]!.n}` : '', 14)).join('')}`);
+    lines.push(`${pad(condition, 28)}${SET_NAMES.map((s) => pad(sets[s] ? `${sets[s]!.correct}/${sets[s]!.n}` : '', 14)).join('')}`);
   }
   const errors = r.results.filter((x) => x.error !== undefined).length;
   lines.push('', `${r.results.length} calls in ${r.durationS} s${errors > 0 ? `; ${errors} with an error (\`error\` in the JSON)` : ''}`);
