@@ -58,6 +58,8 @@ export interface WorkerInfo extends Partial<WorkerMemory> {
   jobs: number;
   ready: boolean;
   busy: boolean;
+  /** Open pins (streams whose state this worker holds). */
+  pins: number;
 }
 
 export type RecycleReason = 'jobs' | 'wasm-memory' | 'heap';
@@ -172,17 +174,18 @@ export class WorkerPool {
 
   /**
    * A worker for jobs that share state: the one `affinity` (e.g. a call) was last pinned to while it lives,
-   * else a new worker while fewer than `size` run, else the one holding the fewest pins.
+   * else one holding no pin, else a new worker while fewer than `size` run, else the one holding the fewest pins.
    */
   pin(affinity?: object): WorkerPin {
     if (this.#closed) throw new ProviderError('closed', `${this.name} pool is closed`);
     const previous = affinity && this.#affinity.get(affinity);
+    const least = this.#slots.reduce<Slot | undefined>((a, b) => (!a || b.holds < a.holds ? b : a), undefined);
     const slot =
       previous && this.#slots.includes(previous)
         ? previous
-        : this.#slots.length < this.size
-          ? this.#spawn()
-          : this.#slots.reduce((a, b) => (b.holds + (b.ready ? 0 : 0.5) < a.holds + (a.ready ? 0 : 0.5) ? b : a));
+        : least && (least.holds === 0 || this.#slots.length >= this.size)
+          ? least
+          : this.#spawn();
     if (affinity) this.#affinity.set(affinity, slot);
     slot.holds++;
     let held = true;
@@ -239,7 +242,7 @@ export class WorkerPool {
 
   /** Each worker's job count and the memory it reported with its last reply. */
   workers(): WorkerInfo[] {
-    return this.#slots.map((s) => ({ jobs: s.jobs, ready: s.ready, busy: s.job !== undefined, ...s.memory }));
+    return this.#slots.map((s) => ({ jobs: s.jobs, ready: s.ready, busy: s.job !== undefined, pins: s.holds, ...s.memory }));
   }
 
   /** Workers replaced so far, by what triggered it. */

@@ -14,7 +14,7 @@ import type {
   UtteranceOptions,
   UtteranceStream,
 } from '../types.js';
-import { WorkerPool, sharedWorkerPool, type SharedPoolOptions } from '../worker-pool.js';
+import { WorkerPool, sharedWorkerPool, type SharedPoolOptions, type WorkerPoolOptions } from '../worker-pool.js';
 import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';
 import { PocketSphinxUtterance, type DecodeResult } from './pocketsphinx-utterance.js';
 
@@ -91,17 +91,28 @@ export interface PocketSphinxPoolOptions extends SharedPoolOptions {
   cmn?: CmnMode;
 }
 
+/** The process-wide decoder pool (created on first use; see sharedWorkerPool). */
 export function pocketsphinxWorkerPool(options: PocketSphinxPoolOptions = {}): WorkerPool {
+  return sharedWorkerPool(poolOptions(options));
+}
+
+/** A decoder pool of its own (tests, benches): the shared one's settings apply per process. */
+export function createPocketSphinxPool(options: PocketSphinxPoolOptions = {}): WorkerPool {
+  return new WorkerPool(poolOptions(options));
+}
+
+function poolOptions(options: PocketSphinxPoolOptions): WorkerPoolOptions {
   const { decodersPerWorker = DEFAULT_DECODERS_PER_WORKER, cmn = 'batch', ...shared } = options;
   if (!Number.isInteger(decodersPerWorker) || decodersPerWorker < 1) throw new RangeError('pocketsphinx decodersPerWorker must be a positive integer');
-  return sharedWorkerPool({
+  if (cmn !== 'batch' && cmn !== 'live') throw new RangeError('pocketsphinx cmn must be "batch" or "live"');
+  return {
     name: 'pocketsphinx',
     script: new URL('./pocketsphinx.worker.mjs', import.meta.url),
     recycle: { aboveWasmBytes: workerWasmBound(decodersPerWorker) },
     workerData: { decoders: decodersPerWorker, cmn },
     ...shared,
     size: shared.size ?? os.availableParallelism(),
-  });
+  };
 }
 
 /** Logistic map of the per-frame log-likelihood ratio to 0..1. */

@@ -68,11 +68,13 @@ async function newDecoder() {
 const slots = [await newDecoder()];
 const loop = await newDecoder();
 setGrammar(loop, LOOP_JSGF);
-/** Utterances by id: { id, jsgf, slot, pending: Int16Array[] until it has a slot, audio: 8 kHz samples so far, fed }. */
+/** Utterances by id: { id, jsgf, slot, audio: 8 kHz samples so far (audio[0..length)), fed: samples decoded, running }. */
 const utterances = new Map();
 /** Utterances waiting for a decoder, oldest first. */
 const waiting = [];
 let wholeJobs = 0;
+/** Temporary decoders made so far (an utterance finished while every decoder held another). */
+let temporaries = 0;
 
 function lastEngineError() {
   return log.length ? `: ${log[log.length - 1].trim()}` : '';
@@ -111,7 +113,7 @@ async function begin(utt, slot) {
     slot.decoder.start();
   }
   utt.running = LIVE;
-  for (const chunk of utt.pending.splice(0)) feed(utt, chunk);
+  decodeBlocks(utt);
 }
 
 /** Appends 8 kHz samples to the utterance and decodes its whole 20 ms blocks (if it has a decoder). */
@@ -127,6 +129,11 @@ function append(utt, pcm) {
 
 function feed(utt, pcm) {
   append(utt, pcm);
+  decodeBlocks(utt);
+}
+
+/** Live: decodes the whole 20 ms blocks not decoded yet. */
+function decodeBlocks(utt) {
   if (!utt.slot || !LIVE) return;
   const whole = utt.length - ((utt.length - utt.fed) % BLOCK);
   for (; utt.fed + BLOCK <= whole; utt.fed += BLOCK) utt.slot.decoder.process_audio(utt.audio.subarray(utt.fed, utt.fed + BLOCK), false, false);
@@ -179,7 +186,7 @@ async function loopScore(audio) {
 
 async function open(id, jsgf) {
   if (utterances.has(id)) throw providerError('invalid-input', `utterance ${id} is already open`);
-  const utt = { id, jsgf, slot: null, pending: [], audio: new Float32Array(8000), length: 0, fed: 0, running: false };
+  const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false };
   utterances.set(id, utt);
   const slot = await freeSlot(jsgf);
   if (slot) {
@@ -220,6 +227,7 @@ async function waitForSlot(utt) {
   if (free) return free;
   // Every decoder holds a live utterance: decode this one on a temporary decoder rather than wait for a caller to stop.
   const temp = await newDecoder();
+  temporaries++;
   utt.temporary = temp;
   return temp;
 }
@@ -256,6 +264,9 @@ serve(async (job) => {
       if (utt) await release(utt);
       return { result: {} };
     }
+    case 'status':
+      // What tests and benches check: decoders loaded, held by an utterance, utterances waiting for one.
+      return { result: { decoders: slots.length, held: slots.filter((s) => s.utt).length, waiting: waiting.length, temporaries } };
     case 'recognize': {
       const id = `whole-${++wholeJobs}`;
       await open(id, job.jsgf);
