@@ -50,11 +50,17 @@ const journal: CallJournal = {
   updateTurn: () => {},
 };
 
-const catalog = createBuiltinAgents(undefined, { ttsPoolSize: pool, sttPoolSize: pool });
+// The recogniser's decoders per worker and normalization come from STT_DECODERS_PER_WORKER and STT_CMN.
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STT_DECODERS_PER_WORKER: process.env.STT_DECODERS_PER_WORKER, STT_CMN: process.env.STT_CMN });
+const catalog = createBuiltinAgents(undefined, {
+  ttsPoolSize: pool,
+  sttPoolSize: pool,
+  sttDecodersPerWorker: config.stt.decodersPerWorker,
+  sttCmn: config.stt.cmn,
+});
 const t0 = performance.now();
 await prepareAgents(catalog, [8000]);
 const prepareMs = performance.now() - t0;
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
 const gateway = await buildGateway({ config, logger: createLogger('warn'), agents: catalog, journal });
 await gateway.app.listen({ port: 0, host: '127.0.0.1' });
 

@@ -53,7 +53,13 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   }
   let agents;
   try {
-    agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message), recordCalls: config.recordings.enabled });
+    agents = createBuiltinAgents(config.defaultAgent, {
+      warn: (message) => logger.warn(message),
+      recordCalls: config.recordings.enabled,
+      sttPoolSize: config.stt.workers,
+      sttDecodersPerWorker: config.stt.decodersPerWorker,
+      sttCmn: config.stt.cmn,
+    });
     // The configured rate, and 8 kHz for static applet URLs that name no rate; others are prepared on first use.
     await prepareAgents(agents, [...new Set([8000, config.sampleRate])]);
   } catch (err) {

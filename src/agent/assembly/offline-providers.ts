@@ -1,6 +1,6 @@
 // The speech engines conversational agents use, created once per process and shared by agents.
 // Pool sizes decide how many syntheses/recognitions run at once (one CPU core each).
-import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../../providers/stt/pocketsphinx.js';
+import { createPocketSphinxStt, pocketsphinxWorkerPool, type CmnMode } from '../../providers/stt/pocketsphinx.js';
 import { createEspeakTts, espeakWorkerPool } from '../../providers/tts/espeak.js';
 import { createFliteTts, fliteWorkerPool } from '../../providers/tts/flite.js';
 import type { SpeechToText, TextToSpeech } from '../../providers/types.js';
@@ -10,8 +10,12 @@ import type { SttSpec } from '../definition/schema.js';
 export interface SpeechProviderOptions {
   /** Worker threads per TTS engine (default 2). */
   ttsPoolSize?: number;
-  /** PocketSphinx decoder workers (default 2; ~45 MB each). */
+  /** PocketSphinx decoder worker threads (default one per core; ~35 MB each, plus its decoders). */
   sttPoolSize?: number;
+  /** Streaming decoders per PocketSphinx worker (default 8; ~25 MB each). */
+  sttDecodersPerWorker?: number;
+  /** PocketSphinx cepstral mean normalization: `batch` (default) or `live` (see pocketsphinx.worker.mjs). */
+  sttCmn?: CmnMode;
 }
 
 export interface SpeechProviders {
@@ -28,7 +32,7 @@ export function createSpeechProviders(options: SpeechProviderOptions = {}): Spee
     ['flite', createFliteTts({ pool: fliteWorkerPool(ttsPool) })],
     ['espeak', createEspeakTts({ pool: espeakWorkerPool(ttsPool) })],
   ]);
-  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize });
+  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize, decodersPerWorker: options.sttDecodersPerWorker, cmn: options.sttCmn });
   return {
     tts,
     voices: new VoiceBank(tts),
