@@ -9,7 +9,7 @@
 //
 // Cepstral mean normalization (`cmn` in workerData) decides when decoding happens:
 // - `batch` (default): the mean over the whole utterance, as PocketSphinx does for a whole utterance. Written audio
-//   is only buffered; `finish` decodes it all. Accurate, but the decoding waits for the end of the turn.
+//   is only buffered (no decoder held); `finish` decodes it all. Accurate, but the decoding waits for the end of the turn.
 // - `live`: the mean is estimated as frames arrive, starting from the model's prior (`cmninit`, weighted as 500
 //   frames), so `write` decodes at once and `finish` is a few ms. The prior dominates a short utterance: on flite
 //   speech short words at 16 kHz ("yes", "no") were missed and faint noise accepted (see the README). Audio goes
@@ -188,6 +188,8 @@ async function open(id, jsgf) {
   if (utterances.has(id)) throw providerError('invalid-input', `utterance ${id} is already open`);
   const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false };
   utterances.set(id, utt);
+  // Batch decodes only at `finish`, one job at a time: the utterance needs a decoder only then.
+  if (!LIVE) return;
   const slot = await freeSlot(jsgf);
   if (slot) {
     try {
