@@ -1,13 +1,13 @@
 /**
  * Streaming recognition cost: CPU per second of speech for the two passes and where it is spent (while the caller
- * speaks, or at the end of the utterance), for batch and live normalization. One worker, utterances one after
+ * speaks, or at the end of the utterance), for batch and live normalization, the loop pass at the end or streamed. One worker, utterances one after
  * another (flite speech, 8 kHz, written in 20 ms frames as fast as the worker takes them). Prints JSON.
  *
  *   npm run bench:stt-stream -- --rounds 3
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createPocketSphinxPool, createPocketSphinxStt, type CmnMode } from '../src/providers/stt/pocketsphinx.js';
+import { createPocketSphinxPool, createPocketSphinxStt, type CmnMode, type LoopPass } from '../src/providers/stt/pocketsphinx.js';
 import { concat, silence, synthesize } from '../test/helpers/speech.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
@@ -24,8 +24,8 @@ const cpuMs = (from: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1000;
 };
 
-async function measure(cmn: CmnMode) {
-  const pool = createPocketSphinxPool({ size: 1, decodersPerWorker: 1, cmn });
+async function measure(cmn: CmnMode, loopPass: LoopPass = 'finish') {
+  const pool = createPocketSphinxPool({ size: 1, decodersPerWorker: 2, cmn, loopPass });
   const stt = createPocketSphinxStt({ pool });
   const grammar = await stt.compileGrammar({ phrases: PHRASES });
   await stt.recognize(clips[0]!, 8000, { grammar }); // load the decoders
@@ -51,6 +51,7 @@ async function measure(cmn: CmnMode) {
   finishMs.sort((a, b) => a - b);
   return {
     cmn,
+    loopPass,
     cpuMsPerSpeechSecondWhileSpeaking: Math.round(writingCpu / speechSeconds),
     cpuMsPerSpeechSecondAtFinish: Math.round(finishCpu / speechSeconds),
     finishMsP50: Math.round(finishMs[Math.floor(finishMs.length / 2)]!),
@@ -59,5 +60,5 @@ async function measure(cmn: CmnMode) {
 }
 
 const load = os.loadavg()[0]!;
-const results = [await measure('batch'), await measure('live')];
+const results = [await measure('batch'), await measure('live'), await measure('live', 'stream')];
 console.log(JSON.stringify({ speechSeconds: Math.round(speechSeconds), loadAvg: [Math.round(load * 10) / 10, Math.round(os.loadavg()[0]! * 10) / 10], results }, null, 2));

@@ -50,13 +50,14 @@ const journal: CallJournal = {
   updateTurn: () => {},
 };
 
-// The recogniser's decoders per worker and normalization come from STT_DECODERS_PER_WORKER and STT_CMN.
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STT_DECODERS_PER_WORKER: process.env.STT_DECODERS_PER_WORKER, STT_CMN: process.env.STT_CMN });
+// The recogniser's decoders per worker, normalization and loop pass come from STT_DECODERS_PER_WORKER, STT_CMN, STT_LOOP_PASS.
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STT_DECODERS_PER_WORKER: process.env.STT_DECODERS_PER_WORKER, STT_CMN: process.env.STT_CMN, STT_LOOP_PASS: process.env.STT_LOOP_PASS });
 const catalog = createBuiltinAgents(undefined, {
   ttsPoolSize: pool,
   sttPoolSize: pool,
   sttDecodersPerWorker: config.stt.decodersPerWorker,
   sttCmn: config.stt.cmn,
+  sttLoopPass: config.stt.loopPass,
 });
 const t0 = performance.now();
 await prepareAgents(catalog, [8000]);

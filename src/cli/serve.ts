@@ -59,6 +59,7 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
       sttPoolSize: config.stt.workers,
       sttDecodersPerWorker: config.stt.decodersPerWorker,
       sttCmn: config.stt.cmn,
+      sttLoopPass: config.stt.loopPass,
     });
     // The configured rate, and 8 kHz for static applet URLs that name no rate; others are prepared on first use.
     await prepareAgents(agents, [...new Set([8000, config.sampleRate])]);

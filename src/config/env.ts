@@ -90,6 +90,14 @@ const schema = z.object({
     }
     return mode as 'batch' | 'live';
   }),
+  STT_LOOP_PASS: optionalString.transform((v, ctx) => {
+    const mode = (v ?? 'finish').toLowerCase();
+    if (mode !== 'finish' && mode !== 'stream') {
+      ctx.addIssue({ code: 'custom', message: `must be "finish" or "stream", got "${v}"` });
+      return z.NEVER;
+    }
+    return mode as 'finish' | 'stream';
+  }),
   PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   WORKERS: optionalString.transform((v, ctx) => {
     if (v === undefined) return 1;
@@ -197,7 +205,7 @@ export interface Config {
   /** Postgres connections per process. */
   pgPoolSize: number;
   /** The offline recogniser's decoder pool. */
-  stt: { workers: number; decodersPerWorker: number; cmn: 'batch' | 'live' };
+  stt: { workers: number; decodersPerWorker: number; cmn: 'batch' | 'live'; loopPass: 'finish' | 'stream' };
   /** Longest one Postgres statement may run; a write that takes longer is retried later. */
   pgStatementTimeoutMs: number;
   /** Processes `exovoice serve` runs (node:cluster); `auto`: one per core; 1: this process serves, as always. */
@@ -269,7 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     recordings: { enabled: e.RECORD_CALLS, retentionDays: e.RECORDING_RETENTION_DAYS, maxMb: e.RECORDINGS_MAX_MB },
     pgPoolSize: e.PG_POOL_SIZE,
-    stt: { workers: e.STT_WORKERS, decodersPerWorker: e.STT_DECODERS_PER_WORKER, cmn: e.STT_CMN },
+    stt: { workers: e.STT_WORKERS, decodersPerWorker: e.STT_DECODERS_PER_WORKER, cmn: e.STT_CMN, loopPass: e.STT_LOOP_PASS },
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     workers: e.WORKERS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,

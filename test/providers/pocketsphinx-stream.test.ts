@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPocketSphinxPool, createPocketSphinxStt, type CmnMode } from '../../src/providers/stt/pocketsphinx.js';
+import { createPocketSphinxPool, createPocketSphinxStt, type CmnMode, type LoopPass } from '../../src/providers/stt/pocketsphinx.js';
 import type { RecognitionResult, UtteranceStream } from '../../src/providers/types.js';
 import type { WorkerPool } from '../../src/providers/worker-pool.js';
 import { concat, silence, synthesize } from '../helpers/speech.js';
@@ -9,12 +9,12 @@ const PHRASES = ['Yes', 'No', 'Talk to an agent', 'Check my balance', 'Repeat th
 const pools: WorkerPool[] = [];
 after(() => Promise.all(pools.map((p) => p.close())));
 
-async function setup(cmn: CmnMode, size: number, decodersPerWorker: number) {
-  const pool = createPocketSphinxPool({ size, decodersPerWorker, cmn });
+async function setup(cmn: CmnMode, size: number, decodersPerWorker: number, loopPass: LoopPass = 'finish') {
+  const pool = createPocketSphinxPool({ size, decodersPerWorker, cmn, loopPass });
   pools.push(pool);
   const stt = createPocketSphinxStt({ pool });
   const grammar = await stt.compileGrammar({ phrases: PHRASES });
-  return { pool, stt, grammar };
+  return { pool, stt, grammar, status };
 }
 
 /** Writes `audio` in chunks of the given sizes (cycled). */
@@ -51,6 +51,23 @@ for (const cmn of ['batch', 'live'] as const) {
     }
   });
 }
+
+test('live: the phone loop streamed alongside gives the confidence the loop pass at the end gives', async () => {
+  const atEnd = await setup('live', 1, 2);
+  const streamed = await setup('live', 1, 2, 'stream');
+  for (const [text, voice] of [
+    ['Thank you', 'rms'],
+    ['I want to cancel my order', 'slt'],
+  ] as const) {
+    const audio = await speech(text, 8000, voice);
+    const u = streamed.stt.openUtterance(8000, { grammar: streamed.grammar });
+    writeChunked(u, audio, [160, 999]);
+    const s = await streamed.status(streamed.pool);
+    assert.equal(s.held, 2, 'a grammar decoder and a loop decoder');
+    assert.deepEqual(await u.finish(), await atEnd.stt.recognize(audio, 8000, { grammar: atEnd.grammar }), text);
+    assert.equal((await streamed.status(streamed.pool)).held, 0);
+  }
+});
 
 test('16 kHz audio streamed gives the whole-utterance result at 16 kHz', async () => {
   const { stt, grammar } = await setup('batch', 1, 1);

@@ -1,6 +1,6 @@
 // The speech engines conversational agents use, created once per process and shared by agents.
 // Pool sizes decide how many syntheses/recognitions run at once (one CPU core each).
-import { createPocketSphinxStt, pocketsphinxWorkerPool, type CmnMode } from '../../providers/stt/pocketsphinx.js';
+import { createPocketSphinxStt, pocketsphinxWorkerPool, type CmnMode, type LoopPass } from '../../providers/stt/pocketsphinx.js';
 import { createEspeakTts, espeakWorkerPool } from '../../providers/tts/espeak.js';
 import { createFliteTts, fliteWorkerPool } from '../../providers/tts/flite.js';
 import type { SpeechToText, TextToSpeech } from '../../providers/types.js';
@@ -16,6 +16,8 @@ export interface SpeechProviderOptions {
   sttDecodersPerWorker?: number;
   /** PocketSphinx cepstral mean normalization: `batch` (default) or `live` (see pocketsphinx.worker.mjs). */
   sttCmn?: CmnMode;
+  /** When PocketSphinx's confidence pass runs: `finish` (default) or `stream` (live only). */
+  sttLoopPass?: LoopPass;
 }
 
 export interface SpeechProviders {
@@ -32,7 +34,7 @@ export function createSpeechProviders(options: SpeechProviderOptions = {}): Spee
     ['flite', createFliteTts({ pool: fliteWorkerPool(ttsPool) })],
     ['espeak', createEspeakTts({ pool: espeakWorkerPool(ttsPool) })],
   ]);
-  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize, decodersPerWorker: options.sttDecodersPerWorker, cmn: options.sttCmn });
+  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize, decodersPerWorker: options.sttDecodersPerWorker, cmn: options.sttCmn, loopPass: options.sttLoopPass });
   return {
     tts,
     voices: new VoiceBank(tts),

@@ -42,6 +42,8 @@ export interface PocketSphinxOptions {
   decodersPerWorker?: number;
   /** Cepstral mean normalization: `batch` decodes at the end of the utterance, `live` as it is written (see the worker). */
   cmn?: CmnMode;
+  /** When the confidence pass runs (see the worker): `finish` (default) or, live only, `stream`. */
+  loopPass?: LoopPass;
   maxQueue?: number;
   /** Results below this confidence are rejected as `low-confidence` (default 0.5). */
   minConfidence?: number;
@@ -85,10 +87,13 @@ export function workerWasmBound(decodersPerWorker: number): number {
 }
 
 export type CmnMode = 'batch' | 'live';
+/** When the confidence's phone-loop pass runs: at the end of the utterance, or (live only) streamed alongside. */
+export type LoopPass = 'finish' | 'stream';
 
 export interface PocketSphinxPoolOptions extends SharedPoolOptions {
   decodersPerWorker?: number;
   cmn?: CmnMode;
+  loopPass?: LoopPass;
 }
 
 /** The process-wide decoder pool (created on first use; see sharedWorkerPool). */
@@ -102,14 +107,15 @@ export function createPocketSphinxPool(options: PocketSphinxPoolOptions = {}): W
 }
 
 function poolOptions(options: PocketSphinxPoolOptions): WorkerPoolOptions {
-  const { decodersPerWorker = DEFAULT_DECODERS_PER_WORKER, cmn = 'batch', ...shared } = options;
+  const { decodersPerWorker = DEFAULT_DECODERS_PER_WORKER, cmn = 'batch', loopPass = 'finish', ...shared } = options;
   if (!Number.isInteger(decodersPerWorker) || decodersPerWorker < 1) throw new RangeError('pocketsphinx decodersPerWorker must be a positive integer');
   if (cmn !== 'batch' && cmn !== 'live') throw new RangeError('pocketsphinx cmn must be "batch" or "live"');
+  if (loopPass !== 'finish' && loopPass !== 'stream') throw new RangeError('pocketsphinx loopPass must be "finish" or "stream"');
   return {
     name: 'pocketsphinx',
     script: new URL('./pocketsphinx.worker.mjs', import.meta.url),
     recycle: { aboveWasmBytes: workerWasmBound(decodersPerWorker) },
-    workerData: { decoders: decodersPerWorker, cmn },
+    workerData: { decoders: decodersPerWorker, cmn, loop: loopPass },
     ...shared,
     size: shared.size ?? os.availableParallelism(),
   };
@@ -144,6 +150,7 @@ export class PocketSphinxSpeechToText implements SpeechToText {
         maxQueue: options.maxQueue,
         decodersPerWorker: options.decodersPerWorker,
         cmn: options.cmn,
+        loopPass: options.loopPass,
       });
     this.minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
     this.#silenceDbfs = options.silenceDbfs ?? DEFAULT_SILENCE_DBFS;

@@ -20,8 +20,9 @@
 // 39 phones). The difference of the two Viterbi path scores per speech frame is a log-likelihood ratio: high
 // when the grammar explains the audio as well as arbitrary speech sounds do, low when the grammar path was
 // forced onto something else (other words, noise). The main thread turns it into a confidence. The loop pass
-// runs at `finish` on the utterance's buffered audio (`loopScore`); it is the one function to replace for
-// another confidence measure.
+// runs at `finish` on the utterance's buffered audio, or (live, `loop: 'stream'`) on a second decoder fed as the
+// audio arrives, which doubles the CPU while the caller speaks; `confidencePass` is the one function to replace
+// for another confidence measure.
 //
 // compallsen: PocketSphinx normalizes acoustic scores per frame by the best senone it evaluated; by default it
 // evaluates only the senones the search has active, which differ between the two passes and made the scores
@@ -42,6 +43,8 @@ const FILLERS = new Set(['<sil>', '<s>', '</s>', '(NULL)', '[NOISE]', '[SPEECH]'
 const BLOCK = 160;
 const MAX_DECODERS = Math.max(1, Number(workerData?.decoders) || 1);
 const LIVE = workerData?.cmn === 'live';
+/** Live only: the phone loop is decoded alongside as the audio arrives (twice the CPU while the caller speaks, none at the end). */
+const STREAM_LOOP = LIVE && workerData?.loop === 'stream';
 
 const require = createRequire(import.meta.url);
 const modelBase = join(dirname(require.resolve('soundswallower')), 'model') + '/';
@@ -130,6 +133,7 @@ function append(utt, pcm) {
 function feed(utt, pcm) {
   append(utt, pcm);
   decodeBlocks(utt);
+  if (utt.twin) feed(utt.twin, pcm);
 }
 
 /** Live: decodes the whole 20 ms blocks not decoded yet. */
@@ -141,6 +145,11 @@ function decodeBlocks(utt) {
 
 /** Frees the utterance's decoder (ending its search) and hands it to the next waiting utterance. */
 async function release(utt) {
+  if (utt.twin) {
+    const twin = utt.twin;
+    utt.twin = null;
+    await release(twin);
+  }
   utterances.delete(utt.id);
   const at = waiting.indexOf(utt);
   if (at >= 0) waiting.splice(at, 1);
@@ -149,7 +158,12 @@ async function release(utt) {
   if (slot.decoder && utt.running) slot.decoder.stop();
   slot.utt = null;
   utt.slot = null;
-  if (!slots.includes(slot)) return; // a temporary decoder (see waitForSlot)
+  if (utt.temporary === slot) {
+    // A temporary decoder (see waitForSlot) goes once used.
+    slot.decoder.delete();
+    utt.temporary = null;
+    return;
+  }
   const next = waiting.shift();
   if (next) await begin(next, (await freeSlot(next.jsgf)) ?? slot);
 }
@@ -186,23 +200,37 @@ async function loopScore(audio) {
 
 async function open(id, jsgf) {
   if (utterances.has(id)) throw providerError('invalid-input', `utterance ${id} is already open`);
-  const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false };
-  utterances.set(id, utt);
+  const utt = newUtterance(id, jsgf);
   // Batch decodes only at `finish`, one job at a time: the utterance needs a decoder only then.
   if (!LIVE) return;
-  const slot = await freeSlot(jsgf);
-  if (slot) {
-    try {
-      await begin(utt, slot);
-    } catch (err) {
-      utt.running = false;
-      await release(utt);
-      throw err;
-    }
-  } else waiting.push(utt);
+  await claim(utt);
+  if (STREAM_LOOP) {
+    utt.twin = newUtterance(`${id}/loop`, LOOP_JSGF);
+    await claim(utt.twin);
+  }
 }
 
-async function finish(utt) {
+function newUtterance(id, jsgf) {
+  const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false, twin: null, temporary: null };
+  utterances.set(id, utt);
+  return utt;
+}
+
+/** A decoder for the utterance now, or a place in the wait for one. */
+async function claim(utt) {
+  const slot = await freeSlot(utt.jsgf);
+  if (!slot) return void waiting.push(utt);
+  try {
+    await begin(utt, slot);
+  } catch (err) {
+    utt.running = false;
+    await release(utt);
+    throw err;
+  }
+}
+
+/** Ends the utterance's search (decoding what is left) and frees its decoder: the best path. */
+async function finalPath(utt) {
   if (!utt.slot) await begin(utt, await waitForSlot(utt));
   const { decoder } = utt.slot;
   const audio = utt.audio.subarray(0, utt.length);
@@ -214,8 +242,23 @@ async function finish(utt) {
   } else decodeWhole(decoder, audio);
   const best = bestPath(decoder);
   await release(utt);
+  return best;
+}
+
+async function finish(utt) {
+  const best = await finalPath(utt);
   if (!best.text) return { text: '' };
-  return { text: best.text, grammarScore: best.score, loopScore: await loopScore(audio), speechFrames: best.speechFrames };
+  return { text: best.text, grammarScore: best.score, loopScore: await confidencePass(utt), speechFrames: best.speechFrames };
+}
+
+/** The phone loop's path score for the utterance: streamed alongside (STREAM_LOOP), else decoded now. */
+async function confidencePass(utt) {
+  if (utt.twin) {
+    const twin = utt.twin;
+    utt.twin = null;
+    return (await finalPath(twin)).score;
+  }
+  return loopScore(utt.audio.subarray(0, utt.length));
 }
 
 /**
@@ -280,12 +323,11 @@ serve(async (job) => {
   throw providerError('invalid-input', `unknown job ${job.op}`);
 }, { wasmBytes: () => ss.HEAPU8.byteLength });
 
-/** Finishes an utterance; a temporary decoder it was given is deleted afterwards. */
+/** Finishes an utterance; on failure its decoders are freed all the same. */
 async function finishAndFree(utt) {
   try {
     return await finish(utt);
   } finally {
-    if (utt.temporary) utt.temporary.decoder.delete();
-    if (utterances.has(utt.id)) await release(utt);
+    if (utterances.has(utt.id) || utt.twin) await release(utt);
   }
 }
