@@ -26,7 +26,7 @@ function writeChunked(u: UtteranceStream, audio: Int16Array, sizes: number[]): v
   }
 }
 
-type Status = { decoders: number; held: number; waiting: number; temporaries: number };
+type Status = { decoders: number; held: number; waiting: number; temporaries: number; loopRuns: number };
 const status = (pool: WorkerPool) => pool.run<Status>({ op: 'status' });
 
 const speech = (text: string, rate: number, voice: 'slt' | 'rms' | 'awb' = 'slt') =>
@@ -65,7 +65,10 @@ test('live: the phone loop streamed alongside gives the confidence the loop pass
     const s = await streamed.status(streamed.pool);
     assert.equal(s.held, 2, 'a grammar decoder and a loop decoder');
     assert.deepEqual(await u.finish(), await atEnd.stt.recognize(audio, 8000, { grammar: atEnd.grammar }), text);
-    assert.equal((await streamed.status(streamed.pool)).held, 0);
+    const after = await streamed.status(streamed.pool);
+    assert.equal(after.held, 0);
+    // The streamed loop decoder answered: the worker's own loop decoder (for whole utterances) never ran.
+    assert.equal(after.loopRuns, 0);
   }
 });
 
@@ -84,14 +87,14 @@ test('abort frees the decoder at once: a pool of one decoder serves the next utt
   const audio = await speech('Goodbye', 8000);
   const first = stt.openUtterance(8000, { grammar });
   first.write(audio.subarray(0, 4000));
-  assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0 });
+  assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0, loopRuns: 0 });
   first.abort();
   const next = stt.openUtterance(8000, { grammar });
   next.write(audio);
   // The next utterance holds the only decoder (nothing waits), and finishes on it.
-  assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0 });
+  assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0, loopRuns: 0 });
   assert.equal((await next.finish()).text, 'Goodbye');
-  assert.deepEqual(await status(pool), { decoders: 1, held: 0, waiting: 0, temporaries: 0 });
+  assert.deepEqual(await status(pool), { decoders: 1, held: 0, waiting: 0, temporaries: 0, loopRuns: 1 });
   assert.equal(pool.stats().pinned, 0);
   first.write(audio); // ignored after abort
   await assert.rejects(first.finish(), /already finished or aborted/);

@@ -78,6 +78,8 @@ const waiting = [];
 let wholeJobs = 0;
 /** Temporary decoders made so far (an utterance finished while every decoder held another). */
 let temporaries = 0;
+/** Loop passes run at `finish` on the worker's own loop decoder. */
+let loopRuns = 0;
 
 function lastEngineError() {
   return log.length ? `: ${log[log.length - 1].trim()}` : '';
@@ -188,6 +190,7 @@ function decodeWhole(decoder, audio) {
 
 /** The confidence pass: the same audio (in the same 20 ms blocks when live) through the phone loop; its path score. */
 async function loopScore(audio) {
+  loopRuns++;
   setGrammar(loop, LOOP_JSGF);
   if (LIVE) {
     await loop.decoder.reinitialize_audio();
@@ -246,18 +249,21 @@ async function finalPath(utt) {
 }
 
 async function finish(utt) {
-  const best = await finalPath(utt);
-  if (!best.text) return { text: '' };
-  return { text: best.text, grammarScore: best.score, loopScore: await confidencePass(utt), speechFrames: best.speechFrames };
+  // The streamed loop twin outlives the grammar decoder's release.
+  const twin = utt.twin;
+  utt.twin = null;
+  try {
+    const best = await finalPath(utt);
+    if (!best.text) return { text: '' };
+    return { text: best.text, grammarScore: best.score, loopScore: await confidencePass(utt, twin), speechFrames: best.speechFrames };
+  } finally {
+    if (twin && utterances.has(twin.id)) await release(twin);
+  }
 }
 
-/** The phone loop's path score for the utterance: streamed alongside (STREAM_LOOP), else decoded now. */
-async function confidencePass(utt) {
-  if (utt.twin) {
-    const twin = utt.twin;
-    utt.twin = null;
-    return (await finalPath(twin)).score;
-  }
+/** The phone loop's path score for the utterance: streamed alongside (STREAM_LOOP, `twin`), else decoded now. */
+async function confidencePass(utt, twin) {
+  if (twin) return (await finalPath(twin)).score;
   return loopScore(utt.audio.subarray(0, utt.length));
 }
 
@@ -311,7 +317,7 @@ serve(async (job) => {
     }
     case 'status':
       // What tests and benches check: decoders loaded, held by an utterance, utterances waiting for one.
-      return { result: { decoders: slots.length, held: slots.filter((s) => s.utt).length, waiting: waiting.length, temporaries } };
+      return { result: { decoders: slots.length, held: slots.filter((s) => s.utt).length, waiting: waiting.length, temporaries, loopRuns } };
     case 'recognize': {
       const id = `whole-${++wholeJobs}`;
       await open(id, job.jsgf);
