@@ -12,7 +12,7 @@ after(() => Promise.all(pools.map((p) => p.close())));
 async function setup(cmn: CmnMode, size: number, decodersPerWorker: number, loopPass: LoopPass = 'finish') {
   const pool = createPocketSphinxPool({ size, decodersPerWorker, cmn, loopPass });
   pools.push(pool);
-  const stt = createPocketSphinxStt({ pool });
+  const stt = createPocketSphinxStt({ pool, streaming: true });
   const grammar = await stt.compileGrammar({ phrases: PHRASES });
   return { pool, stt, grammar, status };
 }
@@ -43,7 +43,7 @@ for (const cmn of ['batch', 'live'] as const) {
       const audio = await speech(text, 8000, voice);
       const whole = await stt.recognize(audio, 8000, { grammar });
       for (const sizes of [[160], [37, 1234, 5], [audio.length]]) {
-        const u = stt.openUtterance(8000, { grammar });
+        const u = stt.openUtterance!(8000, { grammar });
         writeChunked(u, audio, sizes);
         assert.deepEqual(await u.finish(), whole, `${text} in chunks of ${sizes.join(',')}`);
       }
@@ -60,7 +60,7 @@ test('live: the phone loop streamed alongside gives the confidence the loop pass
     ['I want to cancel my order', 'slt'],
   ] as const) {
     const audio = await speech(text, 8000, voice);
-    const u = streamed.stt.openUtterance(8000, { grammar: streamed.grammar });
+    const u = streamed.stt.openUtterance!(8000, { grammar: streamed.grammar });
     writeChunked(u, audio, [160, 999]);
     const s = await streamed.status(streamed.pool);
     assert.equal(s.held, 2, 'a grammar decoder and a loop decoder');
@@ -77,7 +77,7 @@ test('16 kHz audio streamed gives the whole-utterance result at 16 kHz', async (
   const audio = await speech('Check my balance', 16000, 'rms');
   const whole = await stt.recognize(audio, 16000, { grammar });
   assert.equal(whole.text, 'Check my balance');
-  const u = stt.openUtterance(16000, { grammar });
+  const u = stt.openUtterance!(16000, { grammar });
   writeChunked(u, audio, [320, 77]);
   assert.deepEqual(await u.finish(), whole);
 });
@@ -85,11 +85,11 @@ test('16 kHz audio streamed gives the whole-utterance result at 16 kHz', async (
 test('abort frees the decoder at once: a pool of one decoder serves the next utterance without waiting', async () => {
   const { pool, stt, grammar } = await setup('live', 1, 1);
   const audio = await speech('Goodbye', 8000);
-  const first = stt.openUtterance(8000, { grammar });
+  const first = stt.openUtterance!(8000, { grammar });
   first.write(audio.subarray(0, 4000));
   assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0, loopRuns: 0 });
   first.abort();
-  const next = stt.openUtterance(8000, { grammar });
+  const next = stt.openUtterance!(8000, { grammar });
   next.write(audio);
   // The next utterance holds the only decoder (nothing waits), and finishes on it.
   assert.deepEqual(await status(pool), { decoders: 1, held: 1, waiting: 0, temporaries: 0, loopRuns: 0 });
@@ -104,10 +104,10 @@ test("a call's utterances stay on one worker; other calls spread over the worker
   const { pool, stt, grammar } = await setup('batch', 2, 2);
   const callA = {};
   const callB = {};
-  const a1 = stt.openUtterance(8000, { grammar, affinity: callA });
-  const a2 = stt.openUtterance(8000, { grammar, affinity: callA });
+  const a1 = stt.openUtterance!(8000, { grammar, affinity: callA });
+  const a2 = stt.openUtterance!(8000, { grammar, affinity: callA });
   assert.deepEqual(pool.workers().map((w) => w.pins), [2]);
-  const b = stt.openUtterance(8000, { grammar, affinity: callB });
+  const b = stt.openUtterance!(8000, { grammar, affinity: callB });
   assert.deepEqual(pool.workers().map((w) => w.pins).sort(), [1, 2]);
   const audio = await speech('Repeat that', 8000);
   for (const u of [a1, a2, b]) u.write(audio);
@@ -125,7 +125,7 @@ test('more open utterances than decoders: they wait with their audio, none is lo
   const audio = await Promise.all(texts.map((t) => speech(t, 8000)));
   const whole: RecognitionResult[] = [];
   for (const a of audio) whole.push(await stt.recognize(a, 8000, { grammar }));
-  const streams = texts.map(() => stt.openUtterance(8000, { grammar }));
+  const streams = texts.map(() => stt.openUtterance!(8000, { grammar }));
   // Interleaved 20 ms frames, as concurrent callers send them.
   for (let at = 0; at < Math.max(...audio.map((a) => a.length)); at += 160) {
     streams.forEach((u, i) => u.write(audio[i]!.subarray(at, at + 160)));
@@ -139,17 +139,23 @@ test('more open utterances than decoders: they wait with their audio, none is lo
   assert.deepEqual([done.held, done.waiting], [0, 0]);
 });
 
+test('streaming is offered with live normalization, or when asked for', async () => {
+  const batch = await setup('batch', 1, 1);
+  assert.equal(createPocketSphinxStt({ pool: batch.pool }).openUtterance, undefined);
+  assert.equal(typeof createPocketSphinxStt({ pool: batch.pool, streaming: true }).openUtterance, 'function');
+});
+
 test('streamed utterances are screened like whole ones: silence, too short, too long', async () => {
   const { stt, grammar } = await setup('batch', 1, 1);
-  const quiet = stt.openUtterance(8000, { grammar });
+  const quiet = stt.openUtterance!(8000, { grammar });
   quiet.write(new Int16Array(16000));
   assert.deepEqual(await quiet.finish(), { text: '', confidence: 0, rejected: 'silence' });
-  const short = stt.openUtterance(8000, { grammar });
+  const short = stt.openUtterance!(8000, { grammar });
   short.write(new Int16Array(160).fill(5000));
   assert.deepEqual(await short.finish(), { text: '', confidence: 0, rejected: 'too-short' });
-  const long = stt.openUtterance(8000, { grammar });
+  const long = stt.openUtterance!(8000, { grammar });
   for (let i = 0; i < 32; i++) long.write(new Int16Array(8000).fill(3000));
   await assert.rejects(long.finish(), /the limit is 30000/);
-  assert.throws(() => stt.openUtterance(4000, { grammar }), /sampleRate 4000/);
-  assert.throws(() => stt.openUtterance(8000, {}), /grammar compiled by this provider/);
+  assert.throws(() => stt.openUtterance!(4000, { grammar }), /sampleRate 4000/);
+  assert.throws(() => stt.openUtterance!(8000, {}), /grammar compiled by this provider/);
 });

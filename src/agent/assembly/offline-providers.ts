@@ -41,7 +41,7 @@ export function createSpeechProviders(options: SpeechProviderOptions = {}): Spee
     stt(spec) {
       switch (spec.provider) {
         case 'pocketsphinx':
-          return createPocketSphinxStt({ pool: sttPool, minConfidence: spec.minConfidence });
+          return createPocketSphinxStt({ pool: sttPool, minConfidence: spec.minConfidence, streaming: options.sttCmn === 'live' });
       }
     },
   };

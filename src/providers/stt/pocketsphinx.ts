@@ -42,6 +42,8 @@ export interface PocketSphinxOptions {
   decodersPerWorker?: number;
   /** Cepstral mean normalization: `batch` decodes at the end of the utterance, `live` as it is written (see the worker). */
   cmn?: CmnMode;
+  /** Offer `openUtterance` (default: when this call creates a pool with live normalization). */
+  streaming?: boolean;
   /** When the confidence pass runs (see the worker): `finish` (default) or, live only, `stream`. */
   loopPass?: LoopPass;
   maxQueue?: number;
@@ -143,7 +145,15 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   readonly #grammars = new WeakMap<CompiledGrammar, GrammarEntry>();
   #nextGrammarId = 1;
 
+  /**
+   * Streaming recognition, offered where it pays: with live normalization, decoding keeps pace with the caller.
+   * With batch normalization a streamed utterance is decoded at its end all the same, so callers recognize whole.
+   */
+  readonly openUtterance: ((sampleRate: number, options?: UtteranceOptions) => UtteranceStream) | undefined;
+
   constructor(options: PocketSphinxOptions = {}) {
+    const streaming = options.streaming ?? (options.pool === undefined && options.cmn === 'live');
+    this.openUtterance = streaming ? (sampleRate, o) => this.#open(sampleRate, o) : undefined;
     this.#pool =
       options.pool ?? pocketsphinxWorkerPool({
         size: options.poolSize,
@@ -185,7 +195,7 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   }
 
   /** Streams one utterance to a decoder pinned to `options.affinity`'s worker (see PocketSphinxUtterance). */
-  openUtterance(sampleRate: number, options: UtteranceOptions = {}): UtteranceStream {
+  #open(sampleRate: number, options: UtteranceOptions = {}): UtteranceStream {
     const grammar = this.#grammarOf(options.grammar);
     checkRate(sampleRate);
     return new PocketSphinxUtterance({
