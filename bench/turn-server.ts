@@ -55,14 +55,21 @@ const journal: CallJournal = {
   updateTurn: () => {},
 };
 
-const speech = createSpeechProviders({ ttsPoolSize: pool, sttPoolSize: pool });
+// The recogniser's decoders per worker, normalization and loop pass come from STT_DECODERS_PER_WORKER, STT_CMN, STT_LOOP_PASS.
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STT_DECODERS_PER_WORKER: process.env.STT_DECODERS_PER_WORKER, STT_CMN: process.env.STT_CMN, STT_LOOP_PASS: process.env.STT_LOOP_PASS });
+const speech = createSpeechProviders({
+  ttsPoolSize: pool,
+  sttPoolSize: pool,
+  sttDecodersPerWorker: config.stt.decodersPerWorker,
+  sttCmn: config.stt.cmn,
+  sttLoopPass: config.stt.loopPass,
+});
 const catalog = createBuiltinAgents(undefined, { speech });
 const t0 = performance.now();
 await prepareAgents(catalog, prepareRates);
 const prepareMs = performance.now() - t0;
 /** The prepared prompts' audio, KB per call rate. */
 const cachedKB = Object.fromEntries(prepareRates.map((rate) => [rate, Math.round(speech.voices.cachedBytes(rate) / 1024)]));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
 const gateway = await buildGateway({ config, logger: createLogger('warn'), agents: catalog, journal });
 await gateway.app.listen({ port: 0, host: '127.0.0.1' });
 

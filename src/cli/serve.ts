@@ -53,7 +53,14 @@ export async function serveCommand(argv: string[] = []): Promise<number> {
   }
   let agents;
   try {
-    agents = createBuiltinAgents(config.defaultAgent, { warn: (message) => logger.warn(message), recordCalls: config.recordings.enabled });
+    agents = createBuiltinAgents(config.defaultAgent, {
+      warn: (message) => logger.warn(message),
+      recordCalls: config.recordings.enabled,
+      sttPoolSize: config.stt.workers,
+      sttDecodersPerWorker: config.stt.decodersPerWorker,
+      sttCmn: config.stt.cmn,
+      sttLoopPass: config.stt.loopPass,
+    });
     // Every rate Exotel streams at (a static applet URL may name any): each prompt is synthesized once and
     // converted, so a call's greeting starts from memory whatever its rate.
     await prepareAgents(agents, EXOTEL_SAMPLE_RATES);

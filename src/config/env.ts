@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { FileLimitError, readBoundedTextFile } from '../limits/bounded-file.js';
@@ -70,6 +70,34 @@ const schema = z.object({
   RECORDING_RETENTION_DAYS: intInRange(30, 0, 36500),
   RECORDINGS_MAX_MB: intInRange(10240, 0, 100_000_000),
   PG_POOL_SIZE: intInRange(10, 1, 1000),
+  // Offline recogniser (PocketSphinx): worker threads (default one per core), streaming decoders per worker, and
+  // its cepstral mean normalization (batch: decode at the end of the turn; live: as the caller speaks).
+  STT_WORKERS: optionalString.transform((v, ctx) => {
+    if (v === undefined || v.toLowerCase() === 'auto') return availableParallelism();
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 256) {
+      ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to 256 or "auto" (one per core), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  STT_DECODERS_PER_WORKER: intInRange(8, 1, 64),
+  STT_CMN: optionalString.transform((v, ctx) => {
+    const mode = (v ?? 'batch').toLowerCase();
+    if (mode !== 'batch' && mode !== 'live') {
+      ctx.addIssue({ code: 'custom', message: `must be "batch" or "live", got "${v}"` });
+      return z.NEVER;
+    }
+    return mode as 'batch' | 'live';
+  }),
+  STT_LOOP_PASS: optionalString.transform((v, ctx) => {
+    const mode = (v ?? 'finish').toLowerCase();
+    if (mode !== 'finish' && mode !== 'stream') {
+      ctx.addIssue({ code: 'custom', message: `must be "finish" or "stream", got "${v}"` });
+      return z.NEVER;
+    }
+    return mode as 'finish' | 'stream';
+  }),
   PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   WORKERS: optionalString.transform((v, ctx) => {
     if (v === undefined) return 1;
@@ -176,6 +204,8 @@ export interface Config {
   };
   /** Postgres connections per process. */
   pgPoolSize: number;
+  /** The offline recogniser's decoder pool. */
+  stt: { workers: number; decodersPerWorker: number; cmn: 'batch' | 'live'; loopPass: 'finish' | 'stream' };
   /** Longest one Postgres statement may run; a write that takes longer is retried later. */
   pgStatementTimeoutMs: number;
   /** Processes `exovoice serve` runs (node:cluster); `auto`: one per core; 1: this process serves, as always. */
@@ -247,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     recordings: { enabled: e.RECORD_CALLS, retentionDays: e.RECORDING_RETENTION_DAYS, maxMb: e.RECORDINGS_MAX_MB },
     pgPoolSize: e.PG_POOL_SIZE,
+    stt: { workers: e.STT_WORKERS, decodersPerWorker: e.STT_DECODERS_PER_WORKER, cmn: e.STT_CMN, loopPass: e.STT_LOOP_PASS },
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     workers: e.WORKERS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,

@@ -176,12 +176,14 @@ export class CallerInput {
   /** From now on each turn is recognised at its end by `stt` (the offline recogniser). */
   recogniseWith(stt: SpeechToText, grammars: ReadonlyMap<string, CompiledGrammar>): void {
     this.#grammars = grammars;
+    this.#recognizer?.reset();
     this.#recognizer = this.#newRecognizer(stt);
   }
 
   /** The call ended. */
   close(): void {
     this.closeLive();
+    this.#recognizer?.reset();
     this.#detector.close();
     this.#ring.release();
     if (this.#gaps.gaps > 0) this.#ctx.call.record('caller-audio-gaps', { gaps: this.#gaps.gaps, filledMs: Math.round(this.#gaps.filledMs) });
@@ -201,18 +203,21 @@ export class CallerInput {
   #push(pcm: Int16Array): void {
     this.#ring.write(pcm);
     this.#live?.write(pcm);
+    // A streaming recogniser decodes the turn as it comes (only while an utterance is open).
+    if (!this.#live) this.#recognizer?.write(pcm);
     this.#offset = this.#ctx.clock.now() - this.#ring.endMs;
     const events = this.#detector.push(pcm);
     for (const ev of events) {
       if (ev.type === 'speech-start') {
-        this.#recognizer?.speechStarted();
         this.#turnAudioStartMs ??= ev.startMs;
+        this.#recognizer?.speechStarted(this.#live ? undefined : this.#turnAudioStartMs - PRE_ROLL_MS);
       } else if (ev.type === 'speech-end') {
         if (this.#ctx.turnState() === 'userSpeaking' && this.#turnAudioStartMs !== null) {
           // A live recogniser sends its transcripts as they come; the offline one is asked at pauses.
           if (this.#recognizer && !this.#live) void this.#speculate(this.#turnAudioStartMs - PRE_ROLL_MS, Math.min(ev.endMs + POST_ROLL_MS, this.#ring.endMs));
         } else {
           this.#turnAudioStartMs = null; // noise that opened no turn is not the start of the next one
+          this.#recognizer?.dropStream();
         }
       }
     }

@@ -101,12 +101,32 @@ export interface RecognitionResult {
   rejected?: RejectionReason;
 }
 
+export interface UtteranceOptions {
+  grammar?: CompiledGrammar;
+  /** Utterances with the same affinity (e.g. one call's) go to the same engine instance while it lives. */
+  affinity?: object;
+}
+
+/**
+ * One utterance recognized as it is spoken: `write` each chunk as it arrives, `finish` when it ended (only the
+ * final search remains), or `abort` to drop it and free its decoder. After `finish` or `abort`, writes are ignored.
+ */
+export interface UtteranceStream {
+  /** PCM16 at the rate given to `openUtterance`; the buffer may be reused by the caller afterwards. */
+  write(pcm: Int16Array): void;
+  /** The utterance's result, as `recognize` would give for the same audio. */
+  finish(): Promise<RecognitionResult>;
+  abort(): void;
+}
+
 export interface SpeechToText {
   readonly name: string;
   /** Validates the grammar (every word must be known to the engine) and prepares it for reuse. */
   compileGrammar(spec: GrammarSpec): Promise<CompiledGrammar>;
   /** Recognizes one whole utterance (endpointed by the caller's VAD). */
   recognize(audio: Int16Array, sampleRate: number, options?: RecognitionOptions): Promise<RecognitionResult>;
+  /** Streaming recognition, where the engine has it: decoding keeps pace with the caller, so `finish` is quick. */
+  openUtterance?(sampleRate: number, options?: UtteranceOptions): UtteranceStream;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,10 @@
 // terminated and a fresh one started. A worker is idle only between jobs, so no job is lost; the fresh
 // worker takes jobs once its engine has loaded (it says so with a `ready` message), and only one worker
 // per pool is replaced at a time, so the others keep serving while it loads.
+//
+// A job can also be pinned to one worker (`pin()`): a streaming engine keeps state between jobs (an utterance
+// fed chunk by chunk), so its jobs must reach the worker that holds it, in order. A pinned worker's own jobs go
+// before the shared queue, and it is not recycled while it holds a pin. A worker that dies fails its pinned jobs.
 import { Worker } from 'node:worker_threads';
 import { ProviderError, type ProviderErrorCode, abortReason } from './errors.js';
 
@@ -54,6 +58,8 @@ export interface WorkerInfo extends Partial<WorkerMemory> {
   jobs: number;
   ready: boolean;
   busy: boolean;
+  /** Open pins (streams whose state this worker holds). */
+  pins: number;
 }
 
 export type RecycleReason = 'jobs' | 'wasm-memory' | 'heap';
@@ -69,6 +75,15 @@ export interface WorkerPoolStats {
   workers: number;
   busy: number;
   queued: number;
+  /** Open pins (streams held by workers). */
+  pinned: number;
+}
+
+/** Jobs that all run on one worker, in order (see `WorkerPool.pin`). */
+export interface WorkerPin {
+  run<T>(payload: unknown, options?: RunOptions): Promise<T>;
+  /** The worker need not keep this state any longer (it may be recycled once it holds no pin). */
+  release(): void;
 }
 
 interface Job {
@@ -84,6 +99,10 @@ interface Job {
 interface Slot {
   worker: Worker;
   job: Job | undefined;
+  /** Jobs for this worker only (pinned), in order, before the shared queue. */
+  pinned: Job[];
+  /** Open pins (engine state held in this worker). */
+  holds: number;
   jobId: number;
   jobs: number;
   ready: boolean;
@@ -113,6 +132,7 @@ export class WorkerPool {
   readonly #recycled: Record<RecycleReason, number> = { jobs: 0, 'wasm-memory': 0, heap: 0 };
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
+  readonly #affinity = new WeakMap<object, Slot>();
   #nextId = 1;
   #closed = false;
 
@@ -142,6 +162,56 @@ export class WorkerPool {
         new ProviderError('queue-full', `${this.name} pool is saturated (${this.size} busy, ${this.#queue.length} queued)`),
       );
     }
+    return this.#job<T>(payload, options, this.#queue, (job) => {
+      if (idle) this.#start(idle, job);
+      else {
+        this.#queue.push(job);
+        // A replacement still loading will take a queued job: it must keep the process alive meanwhile.
+        for (const s of this.#slots) if (!s.ready) s.worker.ref();
+      }
+    });
+  }
+
+  /**
+   * A worker for jobs that share state: the one `affinity` (e.g. a call) was last pinned to while it lives,
+   * else one holding no pin, else a new worker while fewer than `size` run, else the one holding the fewest pins.
+   */
+  pin(affinity?: object): WorkerPin {
+    if (this.#closed) throw new ProviderError('closed', `${this.name} pool is closed`);
+    const previous = affinity && this.#affinity.get(affinity);
+    const least = this.#slots.reduce<Slot | undefined>((a, b) => (!a || b.holds < a.holds ? b : a), undefined);
+    const slot =
+      previous && this.#slots.includes(previous)
+        ? previous
+        : least && (least.holds === 0 || this.#slots.length >= this.size)
+          ? least
+          : this.#spawn();
+    if (affinity) this.#affinity.set(affinity, slot);
+    slot.holds++;
+    let held = true;
+    return {
+      run: <T>(payload: unknown, options: RunOptions = {}) => this.#runPinned<T>(slot, payload, options),
+      release: () => {
+        if (held) slot.holds--;
+        held = false;
+      },
+    };
+  }
+
+  #runPinned<T>(slot: Slot, payload: unknown, options: RunOptions): Promise<T> {
+    if (this.#closed) return Promise.reject(new ProviderError('closed', `${this.name} pool is closed`));
+    if (!this.#slots.includes(slot)) return Promise.reject(new ProviderError('engine-failed', `${this.name} worker holding this stream is gone`));
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
+    return this.#job<T>(payload, options, slot.pinned, (job) => {
+      if (!slot.job && slot.ready) this.#start(slot, job);
+      else {
+        slot.pinned.push(job);
+        slot.worker.ref();
+      }
+    });
+  }
+
+  #job<T>(payload: unknown, { signal, transfer = [] }: RunOptions, queue: Job[], place: (job: Job) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const job: Job = {
         payload,
@@ -154,29 +224,25 @@ export class WorkerPool {
       };
       if (signal) {
         job.onAbort = () => {
-          const queuedAt = this.#queue.indexOf(job);
-          if (queuedAt >= 0) this.#queue.splice(queuedAt, 1);
+          const queuedAt = queue.indexOf(job);
+          if (queuedAt >= 0) queue.splice(queuedAt, 1);
           this.#settle(job, false, abortReason(signal));
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      if (idle) this.#start(idle, job);
-      else {
-        this.#queue.push(job);
-        // A replacement still loading will take a queued job: it must keep the process alive meanwhile.
-        for (const s of this.#slots) if (!s.ready) s.worker.ref();
-      }
+      place(job);
     });
   }
 
   stats(): WorkerPoolStats {
     const busy = this.#slots.filter((s) => s.job !== undefined).length;
-    return { size: this.size, workers: this.#slots.length, busy, queued: this.#queue.length };
+    const pinned = this.#slots.reduce((n, s) => n + s.holds, 0);
+    return { size: this.size, workers: this.#slots.length, busy, queued: this.#queue.length, pinned };
   }
 
   /** Each worker's job count and the memory it reported with its last reply. */
   workers(): WorkerInfo[] {
-    return this.#slots.map((s) => ({ jobs: s.jobs, ready: s.ready, busy: s.job !== undefined, ...s.memory }));
+    return this.#slots.map((s) => ({ jobs: s.jobs, ready: s.ready, busy: s.job !== undefined, pins: s.holds, ...s.memory }));
   }
 
   /** Workers replaced so far, by what triggered it. */
@@ -190,7 +256,10 @@ export class WorkerPool {
     const error = new ProviderError('closed', `${this.name} pool is closed`);
     for (const job of this.#queue.splice(0)) this.#settle(job, false, error);
     const slots = this.#slots.splice(0);
-    for (const slot of slots) if (slot.job) this.#settle(slot.job, false, error);
+    for (const slot of slots) {
+      if (slot.job) this.#settle(slot.job, false, error);
+      for (const job of slot.pinned.splice(0)) this.#settle(job, false, error);
+    }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -208,7 +277,7 @@ export class WorkerPool {
       // Worker scripts are plain JS: don't inherit the parent's `--import tsx` (slower start).
       execArgv: [],
     });
-    const slot: Slot = { worker, job: undefined, jobId: 0, jobs: 0, ready: false, memory: undefined };
+    const slot: Slot = { worker, job: undefined, pinned: [], holds: 0, jobId: 0, jobs: 0, ready: false, memory: undefined };
     worker.on('message', (reply: Reply) => ('ready' in reply ? this.#onReady(slot) : this.#onReply(slot, reply)));
     worker.on('error', (err) => this.#onDeath(slot, `${this.name} worker failed: ${err.message}`));
     worker.on('exit', (code) => this.#onDeath(slot, `${this.name} worker exited with code ${code}`));
@@ -247,6 +316,8 @@ export class WorkerPool {
   #recycleReason(slot: Slot): RecycleReason | undefined {
     // One replacement at a time: while one loads, the others keep working (and are checked again after their next job).
     if (this.#slots.some((s) => !s.ready)) return undefined;
+    // Its engine holds a stream's state.
+    if (slot.holds > 0 || slot.pinned.length > 0) return undefined;
     const { afterJobs, aboveWasmBytes, aboveHeapBytes } = this.recyclePolicy;
     if (aboveWasmBytes !== undefined && slot.memory && slot.memory.wasmBytes > aboveWasmBytes) return 'wasm-memory';
     if (aboveHeapBytes !== undefined && slot.memory && slot.memory.heapUsedBytes > aboveHeapBytes) return 'heap';
@@ -268,6 +339,7 @@ export class WorkerPool {
     if (at < 0) return; // 'error' is followed by 'exit'; handle once
     this.#slots.splice(at, 1);
     if (slot.job) this.#settle(slot.job, false, new ProviderError('engine-failed', message));
+    for (const job of slot.pinned.splice(0)) this.#settle(job, false, new ProviderError('engine-failed', message));
     slot.job = undefined;
     if (this.#closed) return;
     // Queued jobs move to a fresh worker.
@@ -276,7 +348,7 @@ export class WorkerPool {
   }
 
   #next(slot: Slot): void {
-    const job = this.#queue.shift();
+    const job = slot.pinned.shift() ?? this.#queue.shift();
     if (job) this.#start(slot, job);
     else slot.worker.unref();
   }

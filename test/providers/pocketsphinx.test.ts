@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DECODER_MAX_WASM_BYTES, createPocketSphinxStt, pocketsphinxWorkerPool } from '../../src/providers/stt/pocketsphinx.js';
+import { DEFAULT_DECODERS_PER_WORKER, createPocketSphinxStt, pocketsphinxWorkerPool, workerWasmBound } from '../../src/providers/stt/pocketsphinx.js';
 import { createFliteTts } from '../../src/providers/tts/flite.js';
 import { ProviderError } from '../../src/providers/errors.js';
 
@@ -130,7 +130,7 @@ test('each decoder reports its WebAssembly memory; the shared pool replaces a de
   const g = await grammar;
   await stt.recognize(await speak('Goodbye', 'slt', 8000), 8000, { grammar: g });
   const pool = pocketsphinxWorkerPool();
-  assert.deepEqual(pool.recyclePolicy, { aboveWasmBytes: DECODER_MAX_WASM_BYTES });
+  assert.deepEqual(pool.recyclePolicy, { aboveWasmBytes: workerWasmBound(DEFAULT_DECODERS_PER_WORKER) });
   const workers = pool.workers().filter((w) => w.jobs > 0);
   assert.ok(workers.length > 0);
   for (const w of workers) assert.ok((w.wasmBytes ?? 0) >= 32 * 1024 * 1024, `a loaded decoder holds its model: ${w.wasmBytes} bytes`);

@@ -19,7 +19,7 @@ test('N parallel jobs on a pool of 2 all complete, on at most 2 threads', async 
   const pool = new WorkerPool({ name: 'test', script, size: 2 });
   try {
     const jobs = Array.from({ length: 8 }, (_, id) => pool.run<Done>({ op: 'block', id, ms: 20 }));
-    assert.deepEqual(pool.stats(), { size: 2, workers: 2, busy: 2, queued: 6 });
+    assert.deepEqual(pool.stats(), { size: 2, workers: 2, busy: 2, queued: 6, pinned: 0 });
     const done = await Promise.all(jobs);
     assert.deepEqual(
       done.map((d) => d.id),
@@ -27,7 +27,7 @@ test('N parallel jobs on a pool of 2 all complete, on at most 2 threads', async 
     );
     assert.ok(done.every((d) => d.out instanceof Int16Array && d.out[0] === d.id), 'transferred result arrives');
     assert.equal(new Set(done.map((d) => d.threadId)).size, 2);
-    assert.deepEqual(pool.stats(), { size: 2, workers: 2, busy: 0, queued: 0 });
+    assert.deepEqual(pool.stats(), { size: 2, workers: 2, busy: 0, queued: 0, pinned: 0 });
   } finally {
     await pool.close();
   }
@@ -72,7 +72,7 @@ test('an already-aborted signal rejects without queueing', async () => {
   const pool = new WorkerPool({ name: 'test', script, size: 1 });
   try {
     await assert.rejects(pool.run({ op: 'echo', id: 1 }, { signal: AbortSignal.abort() }), isAbort);
-    assert.deepEqual(pool.stats(), { size: 1, workers: 0, busy: 0, queued: 0 });
+    assert.deepEqual(pool.stats(), { size: 1, workers: 0, busy: 0, queued: 0, pinned: 0 });
   } finally {
     await pool.close();
   }

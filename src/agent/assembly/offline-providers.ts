@@ -1,6 +1,6 @@
 // The speech engines conversational agents use, created once per process and shared by agents.
 // Pool sizes decide how many syntheses/recognitions run at once (one CPU core each).
-import { createPocketSphinxStt, pocketsphinxWorkerPool } from '../../providers/stt/pocketsphinx.js';
+import { createPocketSphinxStt, pocketsphinxWorkerPool, type CmnMode, type LoopPass } from '../../providers/stt/pocketsphinx.js';
 import { createEspeakTts, espeakWorkerPool } from '../../providers/tts/espeak.js';
 import { createFliteTts, fliteWorkerPool } from '../../providers/tts/flite.js';
 import type { SpeechToText, TextToSpeech } from '../../providers/types.js';
@@ -10,8 +10,14 @@ import type { SttSpec } from '../definition/schema.js';
 export interface SpeechProviderOptions {
   /** Worker threads per TTS engine (default 2). */
   ttsPoolSize?: number;
-  /** PocketSphinx decoder workers (default 2; ~45 MB each). */
+  /** PocketSphinx decoder worker threads (default one per core; ~35 MB each, plus its decoders). */
   sttPoolSize?: number;
+  /** Streaming decoders per PocketSphinx worker (default 8; ~25 MB each). */
+  sttDecodersPerWorker?: number;
+  /** PocketSphinx cepstral mean normalization: `batch` (default) or `live` (see pocketsphinx.worker.mjs). */
+  sttCmn?: CmnMode;
+  /** When PocketSphinx's confidence pass runs: `finish` (default) or `stream` (live only). */
+  sttLoopPass?: LoopPass;
 }
 
 export interface SpeechProviders {
@@ -28,14 +34,14 @@ export function createSpeechProviders(options: SpeechProviderOptions = {}): Spee
     ['flite', createFliteTts({ pool: fliteWorkerPool(ttsPool) })],
     ['espeak', createEspeakTts({ pool: espeakWorkerPool(ttsPool) })],
   ]);
-  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize });
+  const sttPool = pocketsphinxWorkerPool({ size: options.sttPoolSize, decodersPerWorker: options.sttDecodersPerWorker, cmn: options.sttCmn, loopPass: options.sttLoopPass });
   return {
     tts,
     voices: new VoiceBank(tts),
     stt(spec) {
       switch (spec.provider) {
         case 'pocketsphinx':
-          return createPocketSphinxStt({ pool: sttPool, minConfidence: spec.minConfidence });
+          return createPocketSphinxStt({ pool: sttPool, minConfidence: spec.minConfidence, streaming: options.sttCmn === 'live' });
       }
     },
   };

@@ -1,11 +1,22 @@
 // Offline grammar-constrained speech recognition with SoundSwallower (PocketSphinx compiled to
 // WASM) and its 8 kHz US-English model: recognizes which of an agent's phrases the caller said, or
-// rejects the utterance. Decoders (~26 MB model each) live in a worker pool, one per worker.
+// rejects the utterance. Decoders (~25 MB of WebAssembly memory each) live in worker threads, several per worker
+// (pocketsphinx.worker.mjs); an utterance is either recognized whole or streamed to a decoder as the caller speaks.
+import os from 'node:os';
 import { ProviderError } from '../errors.js';
 import { resample } from '../../audio/resample-buffer.js';
-import type { CompiledGrammar, GrammarSpec, RecognitionOptions, RecognitionResult, SpeechToText } from '../types.js';
-import { WorkerPool, sharedWorkerPool, type SharedPoolOptions } from '../worker-pool.js';
+import type {
+  CompiledGrammar,
+  GrammarSpec,
+  RecognitionOptions,
+  RecognitionResult,
+  SpeechToText,
+  UtteranceOptions,
+  UtteranceStream,
+} from '../types.js';
+import { WorkerPool, sharedWorkerPool, type SharedPoolOptions, type WorkerPoolOptions } from '../worker-pool.js';
 import { buildPhraseGrammar, jsgfWords, phraseWords } from './phrase-grammar.js';
+import { PocketSphinxUtterance, type DecodeResult } from './pocketsphinx-utterance.js';
 
 export const RECOGNIZER_SAMPLE_RATE = 8000;
 
@@ -25,8 +36,16 @@ export const MAX_DURATION_MS = 30_000;
 
 export interface PocketSphinxOptions {
   pool?: WorkerPool;
-  /** Size of the process-wide decoder pool when this call creates it (default 2; ~45 MB RSS each). */
+  /** Worker threads of the process-wide decoder pool when this call creates it (default: one per core). */
   poolSize?: number;
+  /** Streaming decoders each worker holds (default 8; ~25 MB each, plus ~35 MB per worker). */
+  decodersPerWorker?: number;
+  /** Cepstral mean normalization: `batch` decodes at the end of the utterance, `live` as it is written (see the worker). */
+  cmn?: CmnMode;
+  /** Offer `openUtterance` (default: when this call creates a pool with live normalization). */
+  streaming?: boolean;
+  /** When the confidence pass runs (see the worker): `finish` (default) or, live only, `stream`. */
+  loopPass?: LoopPass;
   maxQueue?: number;
   /** Results below this confidence are rejected as `low-confidence` (default 0.5). */
   minConfidence?: number;
@@ -52,13 +71,6 @@ interface CheckResult {
   missing: string[];
 }
 
-interface DecodeResult {
-  text: string;
-  grammarScore?: number;
-  loopScore?: number;
-  speechFrames?: number;
-}
-
 /**
  * A decoder loads into 32 MiB of WebAssembly memory, which Emscripten grows by 20% at a time and never gives back.
  * One grammar and short phrases kept it at 32 MiB over 400 jobs (bench/rss-engines.ts), but under the soak's
@@ -66,14 +78,49 @@ interface DecodeResult {
  * is replaced once idle, which bounds each decoder's memory without losing a recognition.
  */
 export const DECODER_MAX_WASM_BYTES = 44 * 1024 * 1024;
+/** Each further decoder in the same module (measured: 1 decoder 32 MiB, 2 decoders 55 MiB). */
+export const DECODER_WASM_BYTES = 25 * 1024 * 1024;
+export const DEFAULT_DECODERS_PER_WORKER = 8;
 
-export function pocketsphinxWorkerPool(options: SharedPoolOptions = {}): WorkerPool {
-  return sharedWorkerPool({
+/** The worker's WebAssembly memory bound: the first decoder's, and room for two growth steps per further one. */
+export function workerWasmBound(decodersPerWorker: number): number {
+  // Streaming decoders plus the phone-loop one.
+  return DECODER_MAX_WASM_BYTES + Math.round(decodersPerWorker * DECODER_WASM_BYTES * 1.44);
+}
+
+export type CmnMode = 'batch' | 'live';
+/** When the confidence's phone-loop pass runs: at the end of the utterance, or (live only) streamed alongside. */
+export type LoopPass = 'finish' | 'stream';
+
+export interface PocketSphinxPoolOptions extends SharedPoolOptions {
+  decodersPerWorker?: number;
+  cmn?: CmnMode;
+  loopPass?: LoopPass;
+}
+
+/** The process-wide decoder pool (created on first use; see sharedWorkerPool). */
+export function pocketsphinxWorkerPool(options: PocketSphinxPoolOptions = {}): WorkerPool {
+  return sharedWorkerPool(poolOptions(options));
+}
+
+/** A decoder pool of its own (tests, benches): the shared one's settings apply per process. */
+export function createPocketSphinxPool(options: PocketSphinxPoolOptions = {}): WorkerPool {
+  return new WorkerPool(poolOptions(options));
+}
+
+function poolOptions(options: PocketSphinxPoolOptions): WorkerPoolOptions {
+  const { decodersPerWorker = DEFAULT_DECODERS_PER_WORKER, cmn = 'batch', loopPass = 'finish', ...shared } = options;
+  if (!Number.isInteger(decodersPerWorker) || decodersPerWorker < 1) throw new RangeError('pocketsphinx decodersPerWorker must be a positive integer');
+  if (cmn !== 'batch' && cmn !== 'live') throw new RangeError('pocketsphinx cmn must be "batch" or "live"');
+  if (loopPass !== 'finish' && loopPass !== 'stream') throw new RangeError('pocketsphinx loopPass must be "finish" or "stream"');
+  return {
     name: 'pocketsphinx',
     script: new URL('./pocketsphinx.worker.mjs', import.meta.url),
-    recycle: { aboveWasmBytes: DECODER_MAX_WASM_BYTES },
-    ...options,
-  });
+    recycle: { aboveWasmBytes: workerWasmBound(decodersPerWorker) },
+    workerData: { decoders: decodersPerWorker, cmn, loop: loopPass },
+    ...shared,
+    size: shared.size ?? os.availableParallelism(),
+  };
 }
 
 /** Logistic map of the per-frame log-likelihood ratio to 0..1. */
@@ -98,8 +145,23 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   readonly #grammars = new WeakMap<CompiledGrammar, GrammarEntry>();
   #nextGrammarId = 1;
 
+  /**
+   * Streaming recognition, offered where it pays: with live normalization, decoding keeps pace with the caller.
+   * With batch normalization a streamed utterance is decoded at its end all the same, so callers recognize whole.
+   */
+  readonly openUtterance: ((sampleRate: number, options?: UtteranceOptions) => UtteranceStream) | undefined;
+
   constructor(options: PocketSphinxOptions = {}) {
-    this.#pool = options.pool ?? pocketsphinxWorkerPool({ size: options.poolSize, maxQueue: options.maxQueue });
+    const streaming = options.streaming ?? (options.pool === undefined && options.cmn === 'live');
+    this.openUtterance = streaming ? (sampleRate, o) => this.#open(sampleRate, o) : undefined;
+    this.#pool =
+      options.pool ?? pocketsphinxWorkerPool({
+        size: options.poolSize,
+        maxQueue: options.maxQueue,
+        decodersPerWorker: options.decodersPerWorker,
+        cmn: options.cmn,
+        loopPass: options.loopPass,
+      });
     this.minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
     this.#silenceDbfs = options.silenceDbfs ?? DEFAULT_SILENCE_DBFS;
     this.#minDurationMs = options.minDurationMs ?? DEFAULT_MIN_DURATION_MS;
@@ -117,20 +179,11 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   }
 
   async recognize(audio: Int16Array, sampleRate: number, options: RecognitionOptions = {}): Promise<RecognitionResult> {
-    const grammar = options.grammar && this.#grammars.get(options.grammar);
-    if (!grammar) {
-      throw new ProviderError('invalid-input', 'pocketsphinx recognizes only with a grammar compiled by this provider (options.grammar)');
-    }
+    const grammar = this.#grammarOf(options.grammar);
     if (!(audio instanceof Int16Array)) throw new ProviderError('invalid-input', 'pocketsphinx: audio must be an Int16Array');
-    if (!Number.isInteger(sampleRate) || sampleRate < RECOGNIZER_SAMPLE_RATE) {
-      throw new ProviderError('invalid-input', `pocketsphinx: sampleRate ${sampleRate} is not an integer >= ${RECOGNIZER_SAMPLE_RATE}`);
-    }
-    const durationMs = (audio.length * 1000) / sampleRate;
-    if (durationMs > MAX_DURATION_MS) {
-      throw new ProviderError('invalid-input', `pocketsphinx: utterance is ${Math.round(durationMs)} ms, the limit is ${MAX_DURATION_MS}`);
-    }
-    if (durationMs < this.#minDurationMs) return { text: '', confidence: 0, rejected: 'too-short' };
-    if (levelDbfs(audio) < this.#silenceDbfs) return { text: '', confidence: 0, rejected: 'silence' };
+    checkRate(sampleRate);
+    const rejected = this.#screen(audio.length, sampleRate, () => levelDbfs(audio));
+    if (rejected) return rejected;
 
     // A private copy at 8 kHz, moved to the worker.
     const pcm = resample(audio, sampleRate, RECOGNIZER_SAMPLE_RATE);
@@ -138,6 +191,42 @@ export class PocketSphinxSpeechToText implements SpeechToText {
       { op: 'recognize', jsgf: grammar.jsgf, audio: pcm },
       { signal: options.signal, transfer: [pcm.buffer as ArrayBuffer] },
     );
+    return this.#result(grammar, out);
+  }
+
+  /** Streams one utterance to a decoder pinned to `options.affinity`'s worker (see PocketSphinxUtterance). */
+  #open(sampleRate: number, options: UtteranceOptions = {}): UtteranceStream {
+    const grammar = this.#grammarOf(options.grammar);
+    checkRate(sampleRate);
+    return new PocketSphinxUtterance({
+      pin: this.#pool.pin(options.affinity),
+      sampleRate,
+      jsgf: grammar.jsgf,
+      screen: (samples, level) => this.#screen(samples, sampleRate, level),
+      result: (out) => this.#result(grammar, out),
+    });
+  }
+
+  #grammarOf(handle: CompiledGrammar | undefined): GrammarEntry {
+    const grammar = handle && this.#grammars.get(handle);
+    if (!grammar) {
+      throw new ProviderError('invalid-input', 'pocketsphinx recognizes only with a grammar compiled by this provider (options.grammar)');
+    }
+    return grammar;
+  }
+
+  /** Rejects an utterance before decoding: too long (an error), too short, or too quiet to hold speech. */
+  #screen(samples: number, sampleRate: number, level: () => number): RecognitionResult | undefined {
+    const durationMs = (samples * 1000) / sampleRate;
+    if (durationMs > MAX_DURATION_MS) {
+      throw new ProviderError('invalid-input', `pocketsphinx: utterance is ${Math.round(durationMs)} ms, the limit is ${MAX_DURATION_MS}`);
+    }
+    if (durationMs < this.#minDurationMs) return { text: '', confidence: 0, rejected: 'too-short' };
+    if (level() < this.#silenceDbfs) return { text: '', confidence: 0, rejected: 'silence' };
+    return undefined;
+  }
+
+  #result(grammar: GrammarEntry, out: DecodeResult): RecognitionResult {
     if (!out.text) return { text: '', confidence: 0, rejected: 'no-match' };
     const text = grammar.phraseOf?.get(out.text) ?? out.text;
     const confidence =
@@ -186,6 +275,12 @@ export class PocketSphinxSpeechToText implements SpeechToText {
     });
     this.#grammars.set(handle, { jsgf, phraseOf });
     return handle;
+  }
+}
+
+function checkRate(sampleRate: number): void {
+  if (!Number.isInteger(sampleRate) || sampleRate < RECOGNIZER_SAMPLE_RATE) {
+    throw new ProviderError('invalid-input', `pocketsphinx: sampleRate ${sampleRate} is not an integer >= ${RECOGNIZER_SAMPLE_RATE}`);
   }
 }
 

@@ -1,18 +1,37 @@
-// One SoundSwallower (PocketSphinx) decoder per worker thread, with the 8 kHz US-English model.
+// SoundSwallower (PocketSphinx) decoders in one worker thread, with the 8 kHz US-English model.
 //
-// Each utterance is decoded twice: once through the requested grammar and once through a free
-// phone loop (any sequence of the model's 39 phones). The difference of the two Viterbi path
-// scores per speech frame is a log-likelihood ratio: high when the grammar explains the audio as
-// well as arbitrary speech sounds do, low when the grammar path was forced onto something else
-// (other words, noise). The main thread turns it into a confidence and a reject decision.
+// The worker holds up to `decoders` (workerData) grammar decoders sharing one WASM module, each loaded lazily
+// (~22-26 MB of model each), plus one phone-loop decoder. An utterance is streamed: `open` claims a free decoder
+// (one whose grammar is already set if any, so set_grammar runs only when the grammar differs), `write` feeds it
+// as audio arrives, `finish` runs the final search and the confidence pass, `abort` frees it. Utterances beyond
+// the free decoders wait here with their audio buffered and are decoded when a decoder frees: none is lost.
+// A whole utterance (`recognize`) is the same open/write/finish in one job, so both paths give the same result.
 //
-// compallsen: PocketSphinx normalizes acoustic scores per frame by the best senone it evaluated;
-// by default it evaluates only the senones the search has active, which differ between the two
-// passes and made the scores incomparable (OOG sentences overlapped in-grammar phrases). Scoring
-// all senones in every frame makes the normalizer identical for both passes, at ~1.5-2x CPU.
+// Cepstral mean normalization (`cmn` in workerData) decides when decoding happens:
+// - `batch` (default): the mean over the whole utterance, as PocketSphinx does for a whole utterance. Written audio
+//   is only buffered (no decoder held); `finish` decodes it all. Accurate, but the decoding waits for the end of the turn.
+// - `live`: the mean is estimated as frames arrive, starting from the model's prior (`cmninit`, weighted as 500
+//   frames), so `write` decodes at once and `finish` is a few ms. The prior dominates a short utterance: on flite
+//   speech short words at 16 kHz ("yes", "no") were missed and faint noise accepted (see the README). Audio goes
+//   to the decoder in fixed 20 ms blocks whatever the chunks it came in (the live mean updates per block), and the
+//   normalization is reset at each utterance (reinitialize_audio) so one caller's audio never shifts another's.
+//
+// Confidence: the utterance is decoded a second time through a free phone loop (any sequence of the model's
+// 39 phones). The difference of the two Viterbi path scores per speech frame is a log-likelihood ratio: high
+// when the grammar explains the audio as well as arbitrary speech sounds do, low when the grammar path was
+// forced onto something else (other words, noise). The main thread turns it into a confidence. The loop pass
+// runs at `finish` on the utterance's buffered audio, or (live, `loop: 'stream'`) on a second decoder fed as the
+// audio arrives, which doubles the CPU while the caller speaks; `confidencePass` is the one function to replace
+// for another confidence measure.
+//
+// compallsen: PocketSphinx normalizes acoustic scores per frame by the best senone it evaluated; by default it
+// evaluates only the senones the search has active, which differ between the two passes and made the scores
+// incomparable (OOG sentences overlapped in-grammar phrases). Scoring all senones in every frame makes the
+// normalizer identical for both passes, at ~1.5-3x CPU.
 import createModule from 'soundswallower';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { workerData } from 'node:worker_threads';
 import { serve, providerError } from '../worker-host.mjs';
 
 const PHONES = 'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(' ');
@@ -20,6 +39,12 @@ const PHONES = 'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG 
 const PHONE_WORD_PREFIX = 'phn_';
 const LOOP_JSGF = `#JSGF V1.0;\ngrammar phoneloop;\npublic <loop> = <phone>+;\n<phone> = ${PHONES.map((p) => PHONE_WORD_PREFIX + p.toLowerCase()).join(' | ')};\n`;
 const FILLERS = new Set(['<sil>', '<s>', '</s>', '(NULL)', '[NOISE]', '[SPEECH]']);
+/** 20 ms at 8 kHz. */
+const BLOCK = 160;
+const MAX_DECODERS = Math.max(1, Number(workerData?.decoders) || 1);
+const LIVE = workerData?.cmn === 'live';
+/** Live only: the phone loop is decoded alongside as the audio arrives (twice the CPU while the caller speaks, none at the end). */
+const STREAM_LOOP = LIVE && workerData?.loop === 'stream';
 
 const require = createRequire(import.meta.url);
 const modelBase = join(dirname(require.resolve('soundswallower')), 'model') + '/';
@@ -33,29 +58,120 @@ const ss = await createModule({
     if (log.length > 20) log.shift();
   },
 });
-const decoder = new ss.Decoder({ samprate: 8000, bestpath: false, compallsen: true, loglevel: 'ERROR' });
-await decoder.initialize();
-decoder.add_words(...PHONES.map((p) => [PHONE_WORD_PREFIX + p.toLowerCase(), p]));
 const scorePtr = ss._malloc(4);
+
+async function newDecoder() {
+  const decoder = new ss.Decoder({ samprate: 8000, bestpath: false, compallsen: true, loglevel: 'ERROR' });
+  await decoder.initialize();
+  decoder.add_words(...PHONES.map((p) => [PHONE_WORD_PREFIX + p.toLowerCase(), p]));
+  return { decoder, jsgf: null, utt: null };
+}
+
+/** Grammar decoders (`utt` is the utterance holding one), and the phone-loop one. */
+const slots = [await newDecoder()];
+const loop = await newDecoder();
+setGrammar(loop, LOOP_JSGF);
+/** Utterances by id: { id, jsgf, slot, audio: 8 kHz samples so far (audio[0..length)), fed: samples decoded, running }. */
+const utterances = new Map();
+/** Utterances waiting for a decoder, oldest first. */
+const waiting = [];
+let wholeJobs = 0;
+/** Temporary decoders made so far (an utterance finished while every decoder held another). */
+let temporaries = 0;
+/** Loop passes run at `finish` on the worker's own loop decoder. */
+let loopRuns = 0;
 
 function lastEngineError() {
   return log.length ? `: ${log[log.length - 1].trim()}` : '';
 }
 
-function setGrammar(jsgf) {
+function setGrammar(slot, jsgf) {
+  if (slot.jsgf === jsgf) return;
   log.length = 0;
+  slot.jsgf = null;
   try {
-    decoder.set_grammar(jsgf);
+    slot.decoder.set_grammar(jsgf);
   } catch (err) {
     throw providerError('invalid-input', `grammar rejected by PocketSphinx (${err.message}${lastEngineError()})`);
   }
+  slot.jsgf = jsgf;
 }
 
-/** Decodes with the current grammar: best path words (fillers dropped), its score, its speech frames. */
-function decode(pcm) {
-  decoder.start();
-  decoder.process_audio(pcm, false, true);
-  decoder.stop();
+/** A free decoder, preferring one with `jsgf` already set; a new one if none is free and fewer than the limit exist. */
+async function freeSlot(jsgf) {
+  const free = slots.filter((s) => s.utt === null);
+  const slot = free.find((s) => s.jsgf === jsgf) ?? free[0];
+  if (slot) return slot;
+  if (slots.length >= MAX_DECODERS) return undefined;
+  const fresh = await newDecoder();
+  slots.push(fresh);
+  return fresh;
+}
+
+/** Starts an utterance on a decoder with live normalization reset, and feeds what it had buffered. */
+async function begin(utt, slot) {
+  setGrammar(slot, utt.jsgf);
+  slot.utt = utt;
+  utt.slot = slot;
+  if (LIVE) {
+    await slot.decoder.reinitialize_audio();
+    slot.decoder.start();
+  }
+  utt.running = LIVE;
+  decodeBlocks(utt);
+}
+
+/** Appends 8 kHz samples to the utterance and decodes its whole 20 ms blocks (if it has a decoder). */
+function append(utt, pcm) {
+  if (utt.length + pcm.length > utt.audio.length) {
+    const grown = new Float32Array(Math.max(utt.audio.length * 2, utt.length + pcm.length));
+    grown.set(utt.audio.subarray(0, utt.length));
+    utt.audio = grown;
+  }
+  for (let i = 0; i < pcm.length; i++) utt.audio[utt.length + i] = pcm[i] / 32768;
+  utt.length += pcm.length;
+}
+
+function feed(utt, pcm) {
+  append(utt, pcm);
+  decodeBlocks(utt);
+  if (utt.twin) feed(utt.twin, pcm);
+}
+
+/** Live: decodes the whole 20 ms blocks not decoded yet. */
+function decodeBlocks(utt) {
+  if (!utt.slot || !LIVE) return;
+  const whole = utt.length - ((utt.length - utt.fed) % BLOCK);
+  for (; utt.fed + BLOCK <= whole; utt.fed += BLOCK) utt.slot.decoder.process_audio(utt.audio.subarray(utt.fed, utt.fed + BLOCK), false, false);
+}
+
+/** Frees the utterance's decoder (ending its search) and hands it to the next waiting utterance. */
+async function release(utt) {
+  if (utt.twin) {
+    const twin = utt.twin;
+    utt.twin = null;
+    await release(twin);
+  }
+  utterances.delete(utt.id);
+  const at = waiting.indexOf(utt);
+  if (at >= 0) waiting.splice(at, 1);
+  const slot = utt.slot;
+  if (!slot) return;
+  if (slot.decoder && utt.running) slot.decoder.stop();
+  slot.utt = null;
+  utt.slot = null;
+  if (utt.temporary === slot) {
+    // A temporary decoder (see waitForSlot) goes once used.
+    slot.decoder.delete();
+    utt.temporary = null;
+    return;
+  }
+  const next = waiting.shift();
+  if (next) await begin(next, (await freeSlot(next.jsgf)) ?? slot);
+}
+
+/** Best path through the decoder's current grammar: words (fillers dropped), score, speech frames. */
+function bestPath(decoder) {
   const text = decoder.get_text();
   if (!text) return { text: '', score: 0, speechFrames: 0 };
   ss._decoder_hyp(decoder.cdecoder, scorePtr);
@@ -65,28 +181,159 @@ function decode(pcm) {
   return { text, score, speechFrames };
 }
 
-serve(async (job) => {
-  if (job.op === 'check') {
-    const missing = job.words.filter((w) => decoder.lookup_word(w) === null);
-    if (missing.length === 0) setGrammar(job.jsgf);
-    return { result: { missing } };
+/** Decodes a whole utterance with batch normalization. */
+function decodeWhole(decoder, audio) {
+  decoder.start();
+  decoder.process_audio(audio, false, true);
+  decoder.stop();
+}
+
+/** The confidence pass: the same audio (in the same 20 ms blocks when live) through the phone loop; its path score. */
+async function loopScore(audio) {
+  loopRuns++;
+  setGrammar(loop, LOOP_JSGF);
+  if (LIVE) {
+    await loop.decoder.reinitialize_audio();
+    loop.decoder.start();
+    for (let at = 0; at < audio.length; at += BLOCK) loop.decoder.process_audio(audio.subarray(at, Math.min(at + BLOCK, audio.length)), false, false);
+    loop.decoder.stop();
+  } else decodeWhole(loop.decoder, audio);
+  return bestPath(loop.decoder).score;
+}
+
+async function open(id, jsgf) {
+  if (utterances.has(id)) throw providerError('invalid-input', `utterance ${id} is already open`);
+  const utt = newUtterance(id, jsgf);
+  // Batch decodes only at `finish`, one job at a time: the utterance needs a decoder only then.
+  if (!LIVE) return;
+  await claim(utt);
+  if (STREAM_LOOP) {
+    utt.twin = newUtterance(`${id}/loop`, LOOP_JSGF);
+    await claim(utt.twin);
   }
-  if (job.op === 'recognize') {
-    const pcm = new Float32Array(job.audio.length);
-    for (let i = 0; i < pcm.length; i++) pcm[i] = job.audio[i] / 32768;
-    setGrammar(job.jsgf);
-    const best = decode(pcm);
-    if (!best.text) return { result: { text: '' } };
-    setGrammar(LOOP_JSGF);
-    const loop = decode(pcm);
-    return {
-      result: {
-        text: best.text,
-        grammarScore: best.score,
-        loopScore: loop.score,
-        speechFrames: best.speechFrames,
-      },
-    };
+}
+
+function newUtterance(id, jsgf) {
+  const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false, twin: null, temporary: null };
+  utterances.set(id, utt);
+  return utt;
+}
+
+/** A decoder for the utterance now, or a place in the wait for one. */
+async function claim(utt) {
+  const slot = await freeSlot(utt.jsgf);
+  if (!slot) return void waiting.push(utt);
+  try {
+    await begin(utt, slot);
+  } catch (err) {
+    utt.running = false;
+    await release(utt);
+    throw err;
+  }
+}
+
+/** Ends the utterance's search (decoding what is left) and frees its decoder: the best path. */
+async function finalPath(utt) {
+  if (!utt.slot) await begin(utt, await waitForSlot(utt));
+  const { decoder } = utt.slot;
+  const audio = utt.audio.subarray(0, utt.length);
+  if (LIVE) {
+    if (utt.length > utt.fed) decoder.process_audio(audio.subarray(utt.fed), false, false);
+    utt.fed = utt.length;
+    decoder.stop();
+    utt.running = false;
+  } else decodeWhole(decoder, audio);
+  const best = bestPath(decoder);
+  await release(utt);
+  return best;
+}
+
+async function finish(utt) {
+  // The streamed loop twin outlives the grammar decoder's release.
+  const twin = utt.twin;
+  utt.twin = null;
+  try {
+    const best = await finalPath(utt);
+    if (!best.text) return { text: '' };
+    return { text: best.text, grammarScore: best.score, loopScore: await confidencePass(utt, twin), speechFrames: best.speechFrames };
+  } finally {
+    if (twin && utterances.has(twin.id)) await release(twin);
+  }
+}
+
+/** The phone loop's path score for the utterance: streamed alongside (STREAM_LOOP, `twin`), else decoded now. */
+async function confidencePass(utt, twin) {
+  if (twin) return (await finalPath(twin)).score;
+  return loopScore(utt.audio.subarray(0, utt.length));
+}
+
+/**
+ * The utterance is finishing but still waits for a decoder (more open utterances than decoders): it takes
+ * the place of the oldest waiting one's turn, since a finished utterance answers a caller now.
+ */
+async function waitForSlot(utt) {
+  const at = waiting.indexOf(utt);
+  if (at >= 0) waiting.splice(at, 1);
+  const free = await freeSlot(utt.jsgf);
+  if (free) return free;
+  // Every decoder holds a live utterance: decode this one on a temporary decoder rather than wait for a caller to stop.
+  const temp = await newDecoder();
+  temporaries++;
+  utt.temporary = temp;
+  return temp;
+}
+
+function utterance(id) {
+  const utt = utterances.get(id);
+  if (!utt) throw providerError('invalid-input', `no open utterance ${id}`);
+  return utt;
+}
+
+serve(async (job) => {
+  switch (job.op) {
+    case 'check': {
+      const { decoder } = slots[0];
+      const missing = job.words.filter((w) => decoder.lookup_word(w) === null);
+      if (missing.length === 0) {
+        // Parse errors surface here, at compile time; with every decoder busy the loop decoder checks it and gets its loop back.
+        const slot = (await freeSlot(job.jsgf)) ?? loop;
+        setGrammar(slot, job.jsgf);
+        if (slot === loop) setGrammar(loop, LOOP_JSGF);
+      }
+      return { result: { missing } };
+    }
+    case 'open':
+      await open(job.utt, job.jsgf);
+      return { result: {} };
+    case 'write':
+      feed(utterance(job.utt), job.audio);
+      return { result: {} };
+    case 'finish':
+      return { result: await finishAndFree(utterance(job.utt)) };
+    case 'abort': {
+      const utt = utterances.get(job.utt);
+      if (utt) await release(utt);
+      return { result: {} };
+    }
+    case 'status':
+      // What tests and benches check: decoders loaded, held by an utterance, utterances waiting for one.
+      return { result: { decoders: slots.length, held: slots.filter((s) => s.utt).length, waiting: waiting.length, temporaries, loopRuns } };
+    case 'recognize': {
+      const id = `whole-${++wholeJobs}`;
+      await open(id, job.jsgf);
+      const utt = utterance(id);
+      feed(utt, job.audio);
+      return { result: await finishAndFree(utt) };
+    }
   }
   throw providerError('invalid-input', `unknown job ${job.op}`);
 }, { wasmBytes: () => ss.HEAPU8.byteLength });
+
+/** Finishes an utterance; on failure its decoders are freed all the same. */
+async function finishAndFree(utt) {
+  try {
+    return await finish(utt);
+  } finally {
+    if (utterances.has(utt.id) || utt.twin) await release(utt);
+  }
+}
