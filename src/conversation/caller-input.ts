@@ -134,12 +134,21 @@ export class CallerInput {
     reply.answersSpeech = true;
     const t = await this.#transcribe(span);
     if (reply.abort.signal.aborted || ctx.ended) return;
-    ctx.record.latency(reply, 'turn.transcript', { sttMs: Math.round(t.ms), text: t.text, confidence: round3(t.confidence), rejected: t.rejected });
+    ctx.record.latency(reply, 'turn.transcript', {
+      sttMs: Math.round(t.ms),
+      text: t.text,
+      confidence: round3(t.confidence),
+      rejected: t.rejected,
+      hypothesis: t.hypothesis,
+      words: t.words?.map((w) => `${w.text}:${round3(w.confidence)}`).join(' '),
+    });
     const text = t.text || '[unrecognised]';
-    const turn = { text, startedAt: ctx.epoch(startMs), endedAt: ctx.epoch(endMs) };
+    // The transcript keeps what a rejected turn sounded like, so a misunderstanding can be traced from the call.
+    const recorded = t.text || unrecognisedRecord(t);
+    const turn = { text: recorded, startedAt: ctx.epoch(startMs), endedAt: ctx.epoch(endMs) };
     const last = this.#lastCallerTurn;
     if (continuation && last && last.startMs === startMs) {
-      ctx.call.updateTurn(last.seq, { text, endedAt: turn.endedAt });
+      ctx.call.updateTurn(last.seq, { text: recorded, endedAt: turn.endedAt });
       const entry = ctx.history.findLast((e) => e.role === 'caller');
       if (entry) entry.text = text;
     } else {
@@ -235,7 +244,7 @@ export class CallerInput {
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */
-  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms'> & { language?: string }> {
+  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms' | 'hypothesis' | 'words'> & { language?: string }> {
     const live = this.#live;
     if (live) {
       const t = await live.turnText(fromMs, this.#liveSettings!.finalTranscriptMs);
@@ -250,6 +259,13 @@ export class CallerInput {
 /** Same primary language (`en-IN` and `en-US` are both English). */
 function sameLanguage(a: string, b: string | undefined): boolean {
   return b !== undefined && a.split('-')[0]!.toLowerCase() === b.split('-')[0]!.toLowerCase();
+}
+
+/** A rejected turn in the transcript: `[unrecognised: "what are your hours" 0.31 low-confidence]`. */
+export function unrecognisedRecord(t: Pick<TurnTranscript, 'confidence' | 'rejected' | 'hypothesis'>): string {
+  const parts = [t.hypothesis ? JSON.stringify(t.hypothesis) : null, t.hypothesis ? round3(t.confidence).toFixed(2) : null, t.rejected ?? null];
+  const detail = parts.filter((p) => p !== null).join(' ');
+  return detail ? `[unrecognised: ${detail}]` : '[unrecognised]';
 }
 
 function round3(x: number): number {

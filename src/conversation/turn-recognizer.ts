@@ -9,6 +9,10 @@ export interface TurnTranscript {
   /** '' when rejected. */
   text: string;
   confidence: number;
+  /** The recogniser's best guess, also when rejected (for the call record). */
+  hypothesis?: string;
+  /** The hypothesis word by word with confidences (the digits of a number), where the recogniser gives them. */
+  words?: RecognitionResult['words'];
   rejected?: RejectionReason | 'error';
   /** How long recognition took. */
   ms: number;
@@ -82,6 +86,6 @@ export class TurnRecognizer {
       if (!signal?.aborted) this.#o.onError?.(err);
       return { text: '', confidence: 0, rejected: 'error', ms: now() - t0, fromMs, toMs };
     }
-    return { text: r.text, confidence: r.confidence, rejected: r.rejected, ms: now() - t0, fromMs, toMs };
+    return { text: r.text, confidence: r.confidence, hypothesis: r.hypothesis, words: r.words, rejected: r.rejected, ms: now() - t0, fromMs, toMs };
   }
 }

@@ -146,7 +146,7 @@ test('the grammars hold every phrase, digits for slots, and yes/no after yes/no 
   assert.ok(!/\(no thank you\)/.test(general), 'yes and no only after a yes/no question');
   assert.match((brain.grammars.get(YES_NO_GRAMMAR) as { jsgf: string }).jsgf, /\(no thank you\)/);
   const slotGrammar = (brain.grammars.get('slot:order-status') as { jsgf: string }).jsgf;
-  assert.match(slotGrammar, /<phrase> = \(<slot_order_number>\) \| \(my order number is <slot_order_number>\)/);
+  assert.match(slotGrammar, /public <utterance> = \(\(<slot_order_number> \| <wrong_order_number>\)\) \| \(my order number is \(<slot_order_number> \| <wrong_order_number>\)\)/);
   assert.ok(!/\(<slot_order_number>\)/.test(general), 'bare digits only while asking for them');
 
   const g = brain.grammar;

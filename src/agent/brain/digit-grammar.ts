@@ -5,7 +5,7 @@ import type { SlotSpec } from '../definition/schema.js';
 import { DIGIT_WORDS, REPEAT_WORDS } from './digits.js';
 
 /** Beyond this length the repeats are not spelled out (the rules grow like tribonacci numbers): digits one by one. */
-const MAX_EXACT_DIGITS = 10;
+const MAX_EXACT_DIGITS = 12;
 
 export const DIGIT_RULE = 'digit';
 
@@ -25,15 +25,24 @@ export function slotRule(slot: SlotSpec): string {
   return `slot_${slot.name}`;
 }
 
-/** <digit>, then <name_1>..<name_max> and <slot_name>, as JSGF lines. */
+/** Numbers this many digits too short or too long are heard as such, not forced onto the slot's length. */
+const NEAR_MISS_DIGITS = 2;
+
+/** The rule for numbers of a near-miss length: heard (and rejected), rather than forced into the value rule. */
+export function wrongLengthRule(slot: SlotSpec): string {
+  return `wrong_${slot.name}`;
+}
+
+/** <name_1>..<name_max+2>, <slot_name> (the admitted lengths) and <wrong_name> (near misses), as JSGF lines. */
 export function digitSlotRules(slot: SlotSpec): string[] {
   const lines: string[] = [];
   const repeats = repeatsByCount();
-  for (let n = 1; n <= slot.maxDigits; n++) {
+  const longest = slot.maxDigits + NEAR_MISS_DIGITS;
+  for (let n = 1; n <= longest; n++) {
     const alternatives: string[] = [];
     const rest = (k: number) => (k === 0 ? '' : ` <${exactRule(slot, k)}>`);
     alternatives.push(`<${DIGIT_RULE}>${rest(n - 1)}`);
-    if (slot.maxDigits <= MAX_EXACT_DIGITS) {
+    if (longest <= MAX_EXACT_DIGITS) {
       for (const [count, word] of repeats) if (count <= n) alternatives.push(`${word} <${DIGIT_RULE}>${rest(n - count)}`);
     }
     lines.push(`<${exactRule(slot, n)}> = ${alternatives.join(' | ')};`);
@@ -41,6 +50,9 @@ export function digitSlotRules(slot: SlotSpec): string[] {
   const lengths: string[] = [];
   for (let n = slot.minDigits; n <= slot.maxDigits; n++) lengths.push(`<${exactRule(slot, n)}>`);
   lines.push(`<${slotRule(slot)}> = ${lengths.join(' | ')};`);
+  const wrong: string[] = [];
+  for (let n = Math.max(1, slot.minDigits - NEAR_MISS_DIGITS); n <= longest; n++) if (n < slot.minDigits || n > slot.maxDigits) wrong.push(`<${exactRule(slot, n)}>`);
+  if (wrong.length > 0) lines.push(`<${wrongLengthRule(slot)}> = ${wrong.join(' | ')};`);
   return lines;
 }
 

@@ -1,17 +1,17 @@
 // The recognition grammars of an offline agent, and the matcher that maps what the recogniser returned
 // back to an intent (and a slot value).
 //
-// Each grammar has two ways through it: the agent's own phrases, word for word (favoured), and a loop of
-// words (the agent's words, digits and everyday English fillers), so callers can say things their own way
-// and out-of-scope speech comes out as other words instead of being forced onto a phrase. Text that is
-// not a phrase is scored by the intent matcher (keywords, synonyms, any order); yes and no are only
-// listened for after a yes/no question; digit values are admitted only at the slot's length.
+// Each grammar is the agent's own phrases, word for word, with a fallback decoded when those do not fit
+// confidently: a loop of words (the agent's words, digits and everyday English fillers), so callers can say
+// things their own way and out-of-scope speech comes out as other words instead of being forced onto a
+// phrase. Text that is not a phrase is scored by the intent matcher (keywords, synonyms, any order); yes and
+// no are only listened for after a yes/no question; digit values are admitted only at the slot's length.
 import { phraseWords } from '../../providers/stt/phrase-grammar.js';
 import type { GrammarSpec } from '../../providers/types.js';
 import type { AgentDefinition, IntentSpec, SlotSpec } from '../definition/schema.js';
 import { spokenDigits } from '../../language/spoken-digits.js';
 import { DIGIT_WORDS, REPEAT_WORDS } from './digits.js';
-import { digitRuleLine, digitSlotRules, digitWords, slotRule } from './digit-grammar.js';
+import { digitRuleLine, digitSlotRules, digitWords, slotRule, wrongLengthRule } from './digit-grammar.js';
 import { FILLER_WORDS } from './filler-words.js';
 import { FUNCTION_WORDS, IntentMatcher, type IntentScore } from './intent-matcher.js';
 
@@ -24,13 +24,11 @@ export const slotGrammarKey = (intent: IntentSpec) => `slot:${intent.name}`;
 /** While a value read back waits for "yes", "no" or "no, it's ...". */
 export const confirmGrammarKey = (intent: IntentSpec) => `confirm:${intent.name}`;
 
-/** Prior weights of the two ways through a grammar: word for word phrases, the word loop. */
-export const PHRASE_WEIGHT = 4;
-export const LOOP_WEIGHT = 1;
 /** In the loop, the agent's words are this much likelier than fillers. */
 export const AGENT_WORD_WEIGHT = 2;
 
-type Token = { word: string } | { slot: SlotSpec };
+/** `nearMiss`: the slot's grammar also hears numbers a little too short or long (to reject, not to force them). */
+type Token = { word: string } | { slot: SlotSpec; nearMiss?: boolean };
 
 type Target = { kind: 'intent'; intent: IntentSpec } | { kind: 'slotValue'; intent: IntentSpec } | { kind: 'yes' } | { kind: 'no' };
 
@@ -70,7 +68,13 @@ function tokenize(phrase: string, slot: SlotSpec | undefined): Token[] {
 }
 
 function jsgfOf(tokens: Token[]): string {
-  return tokens.map((t) => ('word' in t ? t.word : `<${slotRule(t.slot)}>`)).join(' ');
+  return tokens
+    .map((t) => {
+      if ('word' in t) return t.word;
+      const value = `<${slotRule(t.slot)}>`;
+      return t.nearMiss && t.slot.minDigits > 0 ? `(${value} | <${wrongLengthRule(t.slot)}>)` : value;
+    })
+    .join(' ');
 }
 
 const DIGIT_OR_REPEAT = new Set([...Object.keys(DIGIT_WORDS), ...Object.keys(REPEAT_WORDS)]);
@@ -82,7 +86,8 @@ export class IntentGrammar {
   readonly #slotIntents: IntentSpec[];
   readonly #yesWords: Set<string>;
   readonly #noWords: Set<string>;
-  readonly #loopWords: string;
+  /** The fallback grammar, the same for every context. */
+  readonly #loop: string;
 
   constructor(def: AgentDefinition) {
     this.matcher = new IntentMatcher(def.intents);
@@ -97,18 +102,23 @@ export class IntentGrammar {
     this.#yesWords = answerWords(def.yes, def.no);
     this.#noWords = answerWords(def.no, def.yes);
     this.#slotIntents = def.intents.filter((i) => i.slot);
-    this.#loopWords = loopRule(def, this.matcher.words);
+    this.#loop = ['#JSGF V1.0;', 'grammar words;', loopRule(def, this.matcher.words), 'public <utterance> = <word>+;', ''].join('\n');
 
     this.#add(GENERAL_GRAMMAR, { patterns: general, yesNo: false });
     this.#add(YES_NO_GRAMMAR, { patterns: [...yesNo, ...general], yesNo: true });
     for (const intent of this.#slotIntents) {
-      const asking = [`{${intent.slot!.name}}`, ...intent.slot!.phrases].map((p) => ({
-        tokens: tokenize(p, intent.slot),
-        target: { kind: 'slotValue', intent } as const,
-      }));
+      const answers = [`{${intent.slot!.name}}`, ...intent.slot!.phrases];
+      const asThe = (phrases: string[]): Pattern[] =>
+        phrases.map((p) => ({
+          tokens: tokenize(p, intent.slot).map((t) => ('slot' in t ? { ...t, nearMiss: true } : t)),
+          target: { kind: 'slotValue', intent },
+        }));
+      const asking = asThe(answers);
+      // "No, it's four seven ...": the number read back corrected in one go.
+      const corrections = asThe(def.no.flatMap((no) => answers.map((a) => `${no} ${a}`)));
       // Slot answers first: "{order}" said while asking is the value, whatever else it could be.
       this.#add(slotGrammarKey(intent), { patterns: [...asking, ...general], yesNo: false, slotIntent: intent });
-      this.#add(confirmGrammarKey(intent), { patterns: [...yesNo, ...asking, ...general], yesNo: true, slotIntent: intent });
+      this.#add(confirmGrammarKey(intent), { patterns: [...corrections, ...yesNo, ...asking, ...general], yesNo: true, slotIntent: intent });
     }
   }
 
@@ -158,16 +168,14 @@ export class IntentGrammar {
   #add(key: string, ctx: Context): void {
     this.#contexts.set(key, ctx);
     const slots = [...new Map(ctx.patterns.flatMap((p) => p.tokens.filter((t) => 'slot' in t).map((t) => [t.slot.name, t.slot] as const))).values()];
-    this.#specs.set(key, { jsgf: this.#jsgf(ctx.patterns, slots) });
+    this.#specs.set(key, { jsgf: this.#jsgf(ctx.patterns, slots), fallback: this.#loop });
   }
 
   #jsgf(patterns: Pattern[], slots: SlotSpec[]): string {
     const alternatives = [...new Set(patterns.map((p) => jsgfOf(p.tokens)).filter((s) => s.length > 0))];
     const lines = ['#JSGF V1.0;', 'grammar agent;', digitRuleLine()];
     for (const slot of slots) lines.push(...digitSlotRules(slot));
-    lines.push(this.#loopWords, '<loop> = <word>+;');
-    lines.push(`<phrase> = ${alternatives.map((a) => `(${a})`).join(' | ')};`);
-    lines.push(`public <utterance> = /${PHRASE_WEIGHT}/ <phrase> | /${LOOP_WEIGHT}/ <loop>;`);
+    lines.push(`public <utterance> = ${alternatives.map((a) => `(${a})`).join(' | ')};`);
     return `${lines.join('\n')}\n`;
   }
 }

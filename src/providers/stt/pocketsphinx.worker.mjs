@@ -61,8 +61,14 @@ function decode(pcm) {
   ss._decoder_hyp(decoder.cdecoder, scorePtr);
   const score = new DataView(ss.HEAPU8.buffer).getInt32(scorePtr, true);
   let speechFrames = 0;
-  for (const seg of decoder.get_alignment().w ?? []) if (!FILLERS.has(seg.t)) speechFrames += Math.round(seg.d * 100);
-  return { text, score, speechFrames };
+  // Each word with the decoder's probability for its segment (per-digit confidence of a number).
+  const words = [];
+  for (const seg of decoder.get_alignment().w ?? []) {
+    if (FILLERS.has(seg.t)) continue;
+    speechFrames += Math.round(seg.d * 100);
+    words.push({ text: seg.t.replace(/\(\d+\)$/, ''), p: seg.p });
+  }
+  return { text, score, speechFrames, words };
 }
 
 serve(async (job) => {
@@ -77,6 +83,8 @@ serve(async (job) => {
     setGrammar(job.jsgf);
     const best = decode(pcm);
     if (!best.text) return { result: { text: '' } };
+    // A fallback grammar's words are judged by their own probabilities: no phone-loop pass.
+    if (job.phoneLoop === false) return { result: { text: best.text, grammarScore: best.score, speechFrames: best.speechFrames, words: best.words } };
     setGrammar(LOOP_JSGF);
     const loop = decode(pcm);
     return {
@@ -85,6 +93,7 @@ serve(async (job) => {
         grammarScore: best.score,
         loopScore: loop.score,
         speechFrames: best.speechFrames,
+        words: best.words,
       },
     };
   }
