@@ -100,7 +100,7 @@ async function readWavFile(path: string): Promise<Buffer> {
 }
 
 /** Follows the bot's audio as it plays, for "wait until the agent is done speaking" and barge-in timing. */
-class BotAudio {
+export class BotAudio {
   readonly frames: Array<{ atMs: number; durationMs: number }> = [];
   readonly starts: number[] = [];
   playing = false;
@@ -126,7 +126,7 @@ class BotAudio {
 }
 
 /** Resolves true once `cond` holds (checked every 20 ms), false on timeout or when the call ends. */
-async function until(call: SimulatedCall, cond: () => boolean, timeoutMs: number): Promise<boolean> {
+export async function until(call: SimulatedCall, cond: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!call.isClosed) {
     if (cond()) return true;
@@ -134,6 +134,16 @@ async function until(call: SimulatedCall, cond: () => boolean, timeoutMs: number
     await sleep(20);
   }
   return false;
+}
+
+/**
+ * Waits for the bot to finish speaking: for its first audio after `sinceMs` (up to `replyTimeoutMs`) when
+ * `awaitReply`, then until its audio has stopped for `quietMs`.
+ */
+export async function botDone(call: SimulatedCall, bot: BotAudio, o: { sinceMs: number; awaitReply: boolean; replyTimeoutMs: number; quietMs: number }): Promise<void> {
+  if (o.awaitReply) await until(call, () => bot.lastFrameAtMs() >= o.sinceMs, o.replyTimeoutMs);
+  // Quiet since the last frame arrived as well as since playout went idle: a frame just in has not started playing.
+  await until(call, () => !bot.playing && call.elapsedMs() - Math.max(bot.idleSinceMs, bot.lastFrameAtMs()) >= o.quietMs, 120_000);
 }
 
 /** Plays `options.script`; throws only when the call cannot be set up (or an utterance cannot be prepared). */
@@ -160,12 +170,7 @@ export async function runCallScript(options: ScriptRunOptions): Promise<ScriptRe
   // The greeting is the "reply" to the call's start.
   let lastInputEndMs = 0;
   let awaitReply = script.greeting;
-  const waitQuiet = async () => {
-    const since = lastInputEndMs;
-    if (awaitReply) await until(call, () => bot.lastFrameAtMs() >= since, script.replyTimeoutMs);
-    // Quiet since the last frame arrived as well as since playout went idle: a frame just in has not started playing.
-    await until(call, () => !bot.playing && call.elapsedMs() - Math.max(bot.idleSinceMs, bot.lastFrameAtMs()) >= script.quietMs, 120_000);
-  };
+  const waitQuiet = () => botDone(call, bot, { sinceMs: lastInputEndMs, awaitReply, replyTimeoutMs: script.replyTimeoutMs, quietMs: script.quietMs });
   let hungUp = false;
   for (const [i, step] of script.steps.entries()) {
     if (call.isClosed) break;
@@ -228,7 +233,7 @@ export async function runCallScript(options: ScriptRunOptions): Promise<ScriptRe
   };
 }
 
-interface ReplyInfo {
+export interface ReplyInfo {
   label?: string;
   text?: string;
   heardText?: string;
@@ -237,7 +242,7 @@ interface ReplyInfo {
 }
 
 /** Reply id -> what the record says of it. Agent transcript turns are added at each reply's first frame, in order. */
-function repliesOf(record: ScriptCallRecord): Map<string, ReplyInfo> {
+export function repliesOf(record: ScriptCallRecord): Map<string, ReplyInfo> {
   const out = new Map<string, ReplyInfo>();
   const info = (id: unknown) => {
     const key = String(id);

@@ -14,7 +14,10 @@ const wasm = await WebAssembly.compile(readFileSync(join(libDir, 'espeak-ng.wasm
 /** The last job's instance memory (each job has its own instance, garbage once the job is done). */
 let lastMemoryBytes = 0;
 
-function run(text, voice) {
+/** espeak-ng's default rate (words per minute), which `speed` scales. */
+const DEFAULT_WPM = 175;
+
+function run(text, voice, speed) {
   // Every instance adds process-level listeners (Emscripten's Node glue); drop them afterwards.
   const before = {
     uncaughtException: process.listeners('uncaughtException'),
@@ -29,7 +32,7 @@ function run(text, voice) {
     const messages = [];
     let status = 0;
     const mod = {
-      arguments: ['-v', voice, '-w', '/out.wav', '-f', '/in.txt'],
+      arguments: ['-v', voice, ...(typeof speed === 'number' && speed > 0 ? ['-s', String(Math.round(DEFAULT_WPM * speed))] : []), '-w', '/out.wav', '-f', '/in.txt'],
       print: (line) => messages.push(line),
       printErr: (line) => messages.push(line),
       // Replaces the glue's process.exit(): record espeak's exit status instead.
@@ -64,7 +67,8 @@ function run(text, voice) {
   }).finally(removeAdded);
 }
 
-serve(async ({ text, voice }) => {
-  const { samples, sampleRate } = await run(text, voice);
+// `speed` (optional, e.g. 1.25 = a quarter faster) is for simulated callers; the agent's own voice never sets it.
+serve(async ({ text, voice, speed }) => {
+  const { samples, sampleRate } = await run(text, voice, speed);
   return { result: { samples, sampleRate }, transfer: [samples.buffer] };
 }, { wasmBytes: () => lastMemoryBytes });

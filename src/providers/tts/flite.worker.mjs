@@ -12,8 +12,10 @@ const module = await WebAssembly.compile(readFileSync(require.resolve('@echogard
 /** The last job's instance memory (each job has its own instance, garbage once the job is done). */
 let lastMemoryBytes = 0;
 
-serve(async ({ text, voice }) => {
-  const { exitCode, files, stderr, memoryBytes } = await runWasiCommand(module, ['flite', '-voice', voice, '-t', text, 'out.wav']);
+// `speed` (optional, e.g. 1.25 = a quarter faster) is for simulated callers; the agent's own voice never sets it.
+serve(async ({ text, voice, speed }) => {
+  const stretch = typeof speed === 'number' && speed > 0 ? ['--setf', `duration_stretch=${(1 / speed).toFixed(3)}`] : [];
+  const { exitCode, files, stderr, memoryBytes } = await runWasiCommand(module, ['flite', '-voice', voice, ...stretch, '-t', text, 'out.wav']);
   lastMemoryBytes = memoryBytes;
   const wav = files.get('out.wav');
   if (exitCode !== 0 || !wav) {
