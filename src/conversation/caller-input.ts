@@ -239,8 +239,9 @@ export class CallerInput {
   async #speculate(fromMs: number, toMs: number): Promise<void> {
     const t = await this.#recognizer!.speculate(fromMs, toMs);
     if (!t || this.#ctx.ended || t.text === '') return;
-    // Words were said: an interruption is real, and the turn may end sooner.
-    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: true });
+    // Words were said: an interruption is real. A phrase (not the loose fallback's words) is a confident final:
+    // the turn may end sooner; a pause inside a longer sentence must not end it.
+    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: !t.fallback });
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */

@@ -13,6 +13,8 @@ export interface TurnTranscript {
   hypothesis?: string;
   /** The hypothesis word by word with confidences (the digits of a number), where the recogniser gives them. */
   words?: RecognitionResult['words'];
+  /** The words came from the grammar's loose fallback, not one of its phrases. */
+  fallback?: boolean;
   rejected?: RejectionReason | 'error';
   /** How long recognition took. */
   ms: number;
@@ -86,6 +88,6 @@ export class TurnRecognizer {
       if (!signal?.aborted) this.#o.onError?.(err);
       return { text: '', confidence: 0, rejected: 'error', ms: now() - t0, fromMs, toMs };
     }
-    return { text: r.text, confidence: r.confidence, hypothesis: r.hypothesis, words: r.words, rejected: r.rejected, ms: now() - t0, fromMs, toMs };
+    return { text: r.text, confidence: r.confidence, hypothesis: r.hypothesis, words: r.words, fallback: r.fallback, rejected: r.rejected, ms: now() - t0, fromMs, toMs };
   }
 }

@@ -157,11 +157,10 @@ export class IntentGrammar {
       if (yes !== no) return { kind: yes ? 'yes' : 'no' };
     }
     if (verdict.kind === 'ambiguous') return { kind: 'ambiguous', scores: verdict.scores };
-    // A whole number said on its own is the one slot that takes numbers.
-    if (digits !== undefined && digits.length >= 3 && this.#slotIntents.length === 1) {
-      const intent = this.#slotIntents[0]!;
-      return { kind: 'intent', intent, exact: false, value: validValue(intent.slot!, digits) };
-    }
+    // A whole number said on its own (of a length the slot takes) is for the one slot that takes numbers.
+    const only = this.#slotIntents.length === 1 ? this.#slotIntents[0]! : undefined;
+    const value = only && digits !== undefined ? validValue(only.slot!, digits) : null;
+    if (only && value !== null) return { kind: 'intent', intent: only, exact: false, value };
     return null;
   }
 
@@ -185,8 +184,9 @@ function loopRule(def: AgentDefinition, cueWords: string[]): string {
   const agent = new Set<string>(cueWords);
   const phrases = [...def.intents.flatMap((i) => [...i.examples, ...(i.slot?.phrases ?? [])]), ...def.yes, ...def.no];
   for (const p of phrases) for (const w of phraseWords(p.replace(/\{[^}]*\}/g, ' '))) agent.add(w);
-  for (const w of digitWords()) agent.add(w);
-  const fillers = FILLER_WORDS.filter((w) => !agent.has(w));
+  // Digits are not favoured: short and common sounds ("hi" heard as "five"); a number is caught by the phrases.
+  const digits = digitWords().filter((w) => !agent.has(w));
+  const fillers = [...digits, ...FILLER_WORDS.filter((w) => !agent.has(w) && !digits.includes(w))];
   const items = [...[...agent].map((w) => `/${AGENT_WORD_WEIGHT}/ ${w}`), ...fillers.map((w) => `/1/ ${w}`)];
   return `<word> = ${items.join(' | ')};`;
 }
