@@ -140,6 +140,7 @@ export class CallerInput {
       confidence: round3(t.confidence),
       rejected: t.rejected,
       hypothesis: t.hypothesis,
+      fallback: t.fallback,
       words: t.words?.map((w) => `${w.text}:${round3(w.confidence)}`).join(' '),
     });
     const text = t.text || '[unrecognised]';
@@ -245,7 +246,7 @@ export class CallerInput {
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */
-  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms' | 'hypothesis' | 'words'> & { language?: string }> {
+  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms' | 'hypothesis' | 'words' | 'fallback'> & { language?: string }> {
     const live = this.#live;
     if (live) {
       const t = await live.turnText(fromMs, this.#liveSettings!.finalTranscriptMs);
