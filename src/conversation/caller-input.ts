@@ -20,6 +20,8 @@ const PRE_ROLL_MS = 200;
 const POST_ROLL_MS = 150;
 /** A VAD segment ends after this much unvoiced audio; that pause starts speculative recognition. */
 const PAUSE_MS = 150;
+/** Fewer words from the recogniser's loose fallback are not taken as speech (noise decodes to a word or two). */
+const MIN_FALLBACK_WORDS = 3;
 
 export interface CallerInputOptions {
   sampleRate: number;
@@ -240,6 +242,8 @@ export class CallerInput {
   async #speculate(fromMs: number, toMs: number): Promise<void> {
     const t = await this.#recognizer!.speculate(fromMs, toMs);
     if (!t || this.#ctx.ended || t.text === '') return;
+    // A cough or a click comes out of the word loop as a word or two: not yet words said.
+    if (t.fallback && t.text.split(/\s+/).length < MIN_FALLBACK_WORDS) return;
     // Words were said: an interruption is real. A phrase (not the loose fallback's words) is a confident final:
     // the turn may end sooner; a pause inside a longer sentence must not end it.
     this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: !t.fallback });
