@@ -20,6 +20,8 @@ const PRE_ROLL_MS = 200;
 const POST_ROLL_MS = 150;
 /** A VAD segment ends after this much unvoiced audio; that pause starts speculative recognition. */
 const PAUSE_MS = 150;
+/** Fewer words from the recogniser's loose fallback are not taken as speech (noise decodes to a word or two). */
+const MIN_FALLBACK_WORDS = 3;
 
 export interface CallerInputOptions {
   sampleRate: number;
@@ -134,12 +136,22 @@ export class CallerInput {
     reply.answersSpeech = true;
     const t = await this.#transcribe(span);
     if (reply.abort.signal.aborted || ctx.ended) return;
-    ctx.record.latency(reply, 'turn.transcript', { sttMs: Math.round(t.ms), text: t.text, confidence: round3(t.confidence), rejected: t.rejected });
+    ctx.record.latency(reply, 'turn.transcript', {
+      sttMs: Math.round(t.ms),
+      text: t.text,
+      confidence: round3(t.confidence),
+      rejected: t.rejected,
+      hypothesis: t.hypothesis,
+      fallback: t.fallback,
+      words: t.words?.map((w) => `${w.text}:${round3(w.confidence)}`).join(' '),
+    });
     const text = t.text || '[unrecognised]';
-    const turn = { text, startedAt: ctx.epoch(startMs), endedAt: ctx.epoch(endMs) };
+    // The transcript keeps what a rejected turn sounded like, so a misunderstanding can be traced from the call.
+    const recorded = t.text || unrecognisedRecord(t);
+    const turn = { text: recorded, startedAt: ctx.epoch(startMs), endedAt: ctx.epoch(endMs) };
     const last = this.#lastCallerTurn;
     if (continuation && last && last.startMs === startMs) {
-      ctx.call.updateTurn(last.seq, { text, endedAt: turn.endedAt });
+      ctx.call.updateTurn(last.seq, { text: recorded, endedAt: turn.endedAt });
       const entry = ctx.history.findLast((e) => e.role === 'caller');
       if (entry) entry.text = text;
     } else {
@@ -235,12 +247,15 @@ export class CallerInput {
   async #speculate(fromMs: number, toMs: number): Promise<void> {
     const t = await this.#recognizer!.speculate(fromMs, toMs);
     if (!t || this.#ctx.ended || t.text === '') return;
-    // Words were said: an interruption is real, and the turn may end sooner.
-    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: true });
+    // A cough or a click comes out of the word loop as a word or two: not yet words said.
+    if (t.fallback && t.text.split(/\s+/).length < MIN_FALLBACK_WORDS) return;
+    // Words were said: an interruption is real. A phrase (not the loose fallback's words) is a confident final:
+    // the turn may end sooner; a pause inside a longer sentence must not end it.
+    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: !t.fallback });
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */
-  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms'> & { language?: string }> {
+  async #transcribe({ fromMs, toMs }: TurnSpan): Promise<Pick<TurnTranscript, 'text' | 'confidence' | 'rejected' | 'ms' | 'hypothesis' | 'words' | 'fallback'> & { language?: string }> {
     const live = this.#live;
     if (live) {
       const t = await live.turnText(fromMs, this.#liveSettings!.finalTranscriptMs);
@@ -255,6 +270,13 @@ export class CallerInput {
 /** Same primary language (`en-IN` and `en-US` are both English). */
 function sameLanguage(a: string, b: string | undefined): boolean {
   return b !== undefined && a.split('-')[0]!.toLowerCase() === b.split('-')[0]!.toLowerCase();
+}
+
+/** A rejected turn in the transcript: `[unrecognised: "what are your hours" 0.31 low-confidence]`. */
+export function unrecognisedRecord(t: Pick<TurnTranscript, 'confidence' | 'rejected' | 'hypothesis'>): string {
+  const parts = [t.hypothesis ? JSON.stringify(t.hypothesis) : null, t.hypothesis ? round3(t.confidence).toFixed(2) : null, t.rejected ?? null];
+  const detail = parts.filter((p) => p !== null).join(' ');
+  return detail ? `[unrecognised: ${detail}]` : '[unrecognised]';
 }
 
 function round3(x: number): number {

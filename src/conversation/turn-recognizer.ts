@@ -16,6 +16,12 @@ export interface TurnTranscript {
   /** '' when rejected. */
   text: string;
   confidence: number;
+  /** The recogniser's best guess, also when rejected (for the call record). */
+  hypothesis?: string;
+  /** The hypothesis word by word with confidences (the digits of a number), where the recogniser gives them. */
+  words?: RecognitionResult['words'];
+  /** The words came from the grammar's loose fallback, not one of its phrases. */
+  fallback?: boolean;
   rejected?: RejectionReason | 'error';
   /** How long recognition took. */
   ms: number;
@@ -152,5 +158,5 @@ export class TurnRecognizer {
 }
 
 function transcript(r: RecognitionResult, ms: number, fromMs: number, toMs: number): TurnTranscript {
-  return { text: r.text, confidence: r.confidence, rejected: r.rejected, ms, fromMs, toMs };
+  return { text: r.text, confidence: r.confidence, hypothesis: r.hypothesis, words: r.words, fallback: r.fallback, rejected: r.rejected, ms, fromMs, toMs };
 }

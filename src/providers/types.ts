@@ -59,8 +59,12 @@ export interface TextToSpeech {
 export type GrammarSpec =
   /** Each phrase is one alternative; recognition returns the phrase exactly as given here. */
   | { phrases: readonly string[] }
-  /** A full JSGF grammar (public rule = top rule); recognition returns the recognized words. */
-  | { jsgf: string };
+  /**
+   * A full JSGF grammar (public rule = top rule); recognition returns the recognized words. `fallback`: a second,
+   * looser grammar (e.g. a word loop) decoded when the first is not confident, so words outside the phrases still
+   * come out as words (engines without one ignore it).
+   */
+  | { jsgf: string; fallback?: string };
 
 /** Opaque handle from `compileGrammar`; only valid with the provider that compiled it. */
 export interface CompiledGrammar {
@@ -98,6 +102,10 @@ export interface RecognitionResult {
   /** Best guess even when rejected (useful for logs), absent when nothing decoded. */
   hypothesis?: string;
   alternatives?: RecognitionAlternative[];
+  /** The hypothesis word by word, each with its own 0..1 confidence (where the engine gives one). */
+  words?: RecognitionAlternative[];
+  /** The text came from the grammar's looser fallback (its words are to be interpreted, not a phrase). */
+  fallback?: boolean;
   rejected?: RejectionReason;
 }
 

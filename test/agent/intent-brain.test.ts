@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGENTS_DIR } from '../../src/agent/assembly/build-catalog.js';
 import { IntentBrain } from '../../src/agent/brain/intent-brain.js';
-import { GENERAL_GRAMMAR } from '../../src/agent/brain/intent-grammar.js';
+import { GENERAL_GRAMMAR, YES_NO_GRAMMAR } from '../../src/agent/brain/intent-grammar.js';
 import { speakDigits } from '../../src/agent/brain/digits.js';
 import { spokenDigits } from '../../src/language/spoken-digits.js';
 import type { BrainInput, BrainOutput, BrainSession } from '../../src/conversation/brain.js';
@@ -50,10 +50,14 @@ test('a slot is asked for, then filled from spoken digits; known values have the
   assert.equal(s.grammarKey(), GENERAL_GRAMMAR);
   assert.equal(s.say('where is my order'), intent('order-status').slot!.ask);
   assert.equal(s.grammarKey(), 'slot:order-status', 'listening for the bare number now');
-  assert.equal(s.say('one two three four five'), 'Order 1 2 3 4 5 was shipped yesterday and should reach you by tomorrow evening. Is there anything else I can help you with?');
-  assert.equal(s.grammarKey(), GENERAL_GRAMMAR);
-  assert.match(s.say('my order number is five four three two one'), /^I couldn't find order 5 4 3 2 1\./, 'a value said with the intent needs no question');
-  assert.match(s.say('where is order double one triple one'), /^Order 1 1 1 1 1 was delivered on Monday\./);
+  assert.equal(s.say('one two three four five'), 'I heard 1 2 3 4 5. Is that right?', 'a spoken value is read back');
+  assert.equal(s.grammarKey(), 'confirm:order-status');
+  assert.equal(s.say('yes'), 'Order 1 2 3 4 5 was shipped yesterday and should reach you by tomorrow evening. Is there anything else I can help you with?');
+  assert.equal(s.grammarKey(), YES_NO_GRAMMAR, '"anything else?" is a yes/no question');
+  assert.equal(s.say('my order number is five four three two one'), 'I heard 5 4 3 2 1. Is that right?', 'a value said with the intent needs no question');
+  assert.match(s.say('correct'), /^I couldn't find order 5 4 3 2 1\./);
+  s.say('where is order double one triple one');
+  assert.match(s.say('yes'), /^Order 1 1 1 1 1 was delivered on Monday\./);
 });
 
 test('a wrong or unrecognised slot value is asked again, then the agent gives up', () => {
@@ -119,6 +123,7 @@ test('yes and no answer "anything else?"', () => {
   const s = session();
   s.say('what are your opening hours');
   assert.equal(s.say('yes please'), def.prompts.howCanIHelp);
+  s.say('what are your opening hours');
   const out = s.send({ type: 'speech', text: 'no thank you', confidence: 1 });
   assert.equal(out.kind === 'reply' && out.reply.text, intent('goodbye').reply);
   assert.equal(out.kind === 'reply' && out.reply.action?.type, 'hangup');
@@ -134,21 +139,22 @@ test('idle prompts come from the definition, the last one repeating', () => {
   assert.equal(idle(2), def.idle!.prompts[0]);
 });
 
-test('the grammars hold every phrase, digits for slots, and yes/no; the matcher is exact', () => {
+test('the grammars hold every phrase, digits for slots, and yes/no after yes/no questions', () => {
   const general = (brain.grammars.get(GENERAL_GRAMMAR) as { jsgf: string }).jsgf;
   for (const i of def.intents) for (const e of i.examples) assert.ok(general.includes(`(${e.toLowerCase().replace(/\{(\w+)\}/, '<slot_$1>')})`), e);
-  assert.match(general, /<slot_order_number> = <digit_item> <digit_item> \[<digit_item>\] \[<digit_item>\] \[<digit_item>\];/);
-  assert.match(general, /\(no thank you\)/);
+  assert.match(general, /<slot_order_number> = <order_number_5>;/);
+  assert.ok(!/\(no thank you\)/.test(general), 'yes and no only after a yes/no question');
+  assert.match((brain.grammars.get(YES_NO_GRAMMAR) as { jsgf: string }).jsgf, /\(no thank you\)/);
   const slotGrammar = (brain.grammars.get('slot:order-status') as { jsgf: string }).jsgf;
-  assert.match(slotGrammar, /public <utterance> = \(<slot_order_number>\) \| \(my order number is <slot_order_number>\)/);
+  assert.match(slotGrammar, /public <utterance> = \(\(<slot_order_number> \| <wrong_order_number>\)\) \| \(my order number is \(<slot_order_number> \| <wrong_order_number>\)\)/);
   assert.ok(!/\(<slot_order_number>\)/.test(general), 'bare digits only while asking for them');
 
   const g = brain.grammar;
-  assert.equal(g.match('it is one two three four five'), null, 'slot answers only while asking');
+  assert.deepEqual(g.match('it is one two three four five'), { kind: 'intent', intent: intent('order-status'), exact: false, value: '12345' }, 'a number said unasked is for the slot that takes numbers');
   assert.deepEqual(g.match('it is one two three four five', 'slot:order-status'), { kind: 'slotValue', intent: intent('order-status'), value: '12345' });
-  assert.deepEqual(g.match('where is order one two', GENERAL_GRAMMAR), { kind: 'intent', intent: intent('order-status'), value: null });
-  assert.deepEqual(g.match('Opening hours.'), { kind: 'intent', intent: intent('opening-hours') });
-  assert.equal(g.match('opening hours please'), null);
+  assert.deepEqual(g.match('where is order one two', GENERAL_GRAMMAR), { kind: 'intent', intent: intent('order-status'), value: null, exact: true });
+  assert.deepEqual(g.match('Opening hours.'), { kind: 'intent', intent: intent('opening-hours'), exact: true });
+  assert.deepEqual(g.match('opening hours please'), { kind: 'intent', intent: intent('opening-hours'), exact: false }, 'extra words are tolerated');
 });
 
 test('fixed replies: greeting, prompts, slot questions and answers without values', () => {

@@ -107,10 +107,10 @@ describe('the Hindi front desk without any key', { concurrency: 2 }, () => {
 
     const turns = journal.turns.get(call.callSid)!;
     const said = turns.map((t) => [t.role, t.text]);
-    assert.deepEqual(
-      said.filter(([role]) => role === 'caller'),
-      [['caller', '[unrecognised]'], ['caller', '[DTMF] 2'], ['caller', '[DTMF] 12345'], ['caller', '[DTMF] 1'], ['caller', '[DTMF] *'], ['caller', '[DTMF] 0']],
-    );
+    const [question, ...keys] = said.filter(([role]) => role === 'caller');
+    // What the English recogniser made of the Hindi question (its words, or the rejected hypothesis) is kept.
+    assert.ok(question && question[1]!.length > 0 && !question[1]!.startsWith('[DTMF]'), JSON.stringify(question));
+    assert.deepEqual(keys, [['caller', '[DTMF] 2'], ['caller', '[DTMF] 12345'], ['caller', '[DTMF] 1'], ['caller', '[DTMF] *'], ['caller', '[DTMF] 0']]);
     for (const t of turns.filter((x) => x.role === 'agent')) assert.match(t.text, /[\u0900-\u097F]/, `"${t.text}" is Hindi`);
     assert.ok(heardToneMs(call, 0, call.elapsedMs()) > 10_000, 'the caller heard the replies');
     assert.equal(report.violations.length, 0, JSON.stringify(report.violations));

@@ -82,6 +82,19 @@ test('a JSGF grammar returns the recognized words', async () => {
   assert.equal(r.text, 'call office');
 });
 
+test('a JSGF grammar with a fallback: its phrases when confident, else the fallback\'s words, marked as such', async () => {
+  const fallback = '#JSGF V1.0;\ngrammar words;\npublic <u> = <w>+;\n<w> = what | is | the | weather | like | call | office | today | a;\n';
+  const g = await stt.compileGrammar({ jsgf: '#JSGF V1.0;\ngrammar dial;\npublic <cmd> = (call | dial) (home | office | mother);\n', fallback });
+  const phrase = await stt.recognize(await speak('call office', 'slt', 8000), 8000, { grammar: g });
+  assert.equal(phrase.text, 'call office');
+  assert.equal(phrase.fallback, undefined);
+  const other = await stt.recognize(await speak('what is the weather like', 'slt', 8000), 8000, { grammar: g });
+  assert.equal(other.fallback, true, JSON.stringify(other));
+  assert.match(other.text, /weather/);
+  assert.ok(other.words!.every((w) => w.confidence > 0 && w.confidence <= 1), JSON.stringify(other.words));
+  await assert.rejects(stt.compileGrammar({ jsgf: '#JSGF V1.0;\ngrammar g;\npublic <a> = yes;\n', fallback: '#JSGF V1.0;\ngrammar g;\npublic <a> = zzqx;\n' }), isCode('out-of-vocabulary'));
+});
+
 test('out-of-vocabulary words fail at compile time, or are skipped when asked', async () => {
   await assert.rejects(
     stt.compileGrammar({ phrases: ['yes', 'press 5', 'zxqwv now'] }),

@@ -1,13 +1,21 @@
 // The offline brain: a deterministic intent engine over an agent definition. It answers what the
 // recogniser understood (intents, slot values spoken or typed, keypad menu choices), and when it
-// did not understand, says so and asks again instead of guessing.
+// did not understand, says so and asks again instead of guessing. A spoken slot value is read back
+// before it is acted on (when the slot has `confirm`); yes and no are heard only after a yes/no question.
 import { promptParts, type AgentDefinition, type IntentSpec } from '../definition/schema.js';
 import { speakDigits } from './digits.js';
-import { GENERAL_GRAMMAR, IntentGrammar, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
+import { GENERAL_GRAMMAR, IntentGrammar, YES_NO_GRAMMAR, confirmGrammarKey, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
 import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from '../../conversation/brain.js';
 
 /** Wrong or missing slot values accepted before the agent stops asking for it. */
 const MAX_SLOT_RETRIES = 2;
+
+/** A question the caller answers with yes or no: its last sentence asks and opens with an auxiliary verb (English). */
+const YES_NO_OPENER = /^(is|are|am|was|were|do|does|did|can|could|shall|should|will|would|have|has|may)\b/i;
+export function asksYesNo(text: string): boolean {
+  const last = text.trim().split(/(?<=[.!?])\s+/).pop() ?? '';
+  return last.endsWith('?') && YES_NO_OPENER.test(last);
+}
 
 export class IntentBrain implements Brain {
   readonly grammar: IntentGrammar;
@@ -50,6 +58,10 @@ function greetingReply(d: AgentDefinition): BrainReply {
   return { text, voice, label: 'greeting' };
 }
 
+function fillSlot(template: string, name: string, value: string): string {
+  return template.replaceAll(`{${name}}`, speakDigits(value));
+}
+
 function intentReply(intent: IntentSpec, text: string): BrainReply {
   const reply: BrainReply = { text, label: intent.name };
   if (intent.action !== 'reply') reply.action = { type: intent.action, reason: `intent:${intent.name}` };
@@ -59,6 +71,8 @@ function intentReply(intent: IntentSpec, text: string): BrainReply {
 class IntentSession implements BrainSession {
   /** The intent whose slot we asked for, and how often it went wrong. */
   #asking: { intent: IntentSpec; retries: number } | null = null;
+  /** A spoken value read back, waiting for yes/no (or a correction). */
+  #confirming: { intent: IntentSpec; value: string; retries: number } | null = null;
   #keys = '';
   #failures = 0;
   #last: BrainReply | null = null;
@@ -73,7 +87,9 @@ class IntentSession implements BrainSession {
   }
 
   grammarKey(): string {
-    return this.#asking ? slotGrammarKey(this.#asking.intent) : GENERAL_GRAMMAR;
+    if (this.#confirming) return confirmGrammarKey(this.#confirming.intent);
+    if (this.#asking) return slotGrammarKey(this.#asking.intent);
+    return this.#last && asksYesNo(this.#last.text) ? YES_NO_GRAMMAR : GENERAL_GRAMMAR;
   }
 
   respond(input: BrainInput): BrainOutput {
@@ -92,6 +108,7 @@ class IntentSession implements BrainSession {
       case 'speech':
         return this.#onMatch(this.grammar.match(input.text, this.grammarKey()));
       case 'unrecognised':
+        if (this.#confirming) return this.#confirmAgain();
         if (this.#asking) return this.#slotRetry();
         // Out-of-grammar speech was probably a request we do not handle: say what we can do.
         return this.#failed(input.reason === 'no-match' || input.reason === 'low-confidence' ? 'fallback' : 'not-understood');
@@ -108,30 +125,72 @@ class IntentSession implements BrainSession {
 
   #onMatch(m: GrammarMatch | null): BrainReply {
     if (m === null) return this.#failed('fallback');
+    const confirming = this.#confirming;
+    this.#confirming = null;
     switch (m.kind) {
       case 'yes':
         this.#asking = null;
+        if (confirming) return this.#answer(confirming.intent, confirming.value);
         return this.#succeeded({ text: this.def.prompts.howCanIHelp, label: 'yes' });
       case 'no': {
+        if (confirming) {
+          // The number read back was wrong: ask for it again.
+          this.#asking = { intent: confirming.intent, retries: 0 };
+          this.#keys = '';
+          return { text: confirming.intent.slot!.retry, label: confirming.intent.name };
+        }
         this.#asking = null;
         const bye = this.def.intents.find((i) => i.action === 'hangup');
         return this.#succeeded(bye ? intentReply(bye, bye.reply) : { text: this.def.prompts.howCanIHelp, label: 'no' });
       }
+      case 'ambiguous':
+        this.#confirming = confirming;
+        return this.#failed('not-understood');
       case 'slotValue':
-        return m.value === null ? this.#slotRetry() : this.#answer(m.intent, m.value);
+        if (m.value === null) {
+          this.#asking ??= { intent: m.intent, retries: 0 };
+          return this.#slotRetry();
+        }
+        return this.#spokenValue(m.intent, m.value);
       case 'intent':
         if (!m.intent.slot) {
           this.#asking = null;
           return this.#succeeded(intentReply(m.intent, m.intent.reply));
         }
-        if (m.value) return this.#answer(m.intent, m.value);
+        if (m.value) return this.#spokenValue(m.intent, m.value);
         this.#asking = { intent: m.intent, retries: 0 };
         this.#keys = '';
         return this.#succeeded({ text: m.intent.slot.ask, label: m.intent.name });
     }
   }
 
+  /** A value the recogniser heard: read back first when the slot asks for it. */
+  #spokenValue(intent: IntentSpec, value: string): BrainReply {
+    const slot = intent.slot!;
+    if (!slot.confirm) return this.#answer(intent, value);
+    this.#asking = null;
+    this.#confirming = { intent, value, retries: 0 };
+    return this.#succeeded({ text: fillSlot(slot.confirm, slot.name, value), label: intent.name });
+  }
+
+  /** The read-back was not understood: ask once more, then ask for the value again. */
+  #confirmAgain(): BrainReply {
+    const c = this.#confirming!;
+    if (++c.retries > MAX_SLOT_RETRIES - 1) {
+      this.#confirming = null;
+      this.#asking = { intent: c.intent, retries: 0 };
+      return { text: c.intent.slot!.retry, label: c.intent.name };
+    }
+    return { text: fillSlot(c.intent.slot!.confirm!, c.intent.slot!.name, c.value), label: c.intent.name };
+  }
+
   #onKey(digit: string): BrainReply | null {
+    if (this.#confirming) {
+      // Typing while the number is read back: the caller corrects it on the keypad.
+      this.#asking = { intent: this.#confirming.intent, retries: 0 };
+      this.#confirming = null;
+      this.#keys = '';
+    }
     const slot = this.#asking?.intent.slot;
     if (slot) {
       if (digit === slot.terminator) return this.#finishKeys();
@@ -144,7 +203,7 @@ class IntentSession implements BrainSession {
     if (target === 'repeat' && this.#last) return { ...this.#last, label: 'repeat' };
     const intent = this.def.intents.find((i) => i.name === target);
     if (!intent) return this.#failed('fallback');
-    return this.#onMatch({ kind: 'intent', intent });
+    return this.#onMatch({ kind: 'intent', intent, exact: true });
   }
 
   #finishKeys(): BrainReply {
@@ -160,7 +219,7 @@ class IntentSession implements BrainSession {
   #answer(intent: IntentSpec, value: string): BrainReply {
     this.#asking = null;
     const template = intent.answers?.[value] ?? intent.reply;
-    return this.#succeeded(intentReply(intent, template.replaceAll(`{${intent.slot!.name}}`, speakDigits(value))));
+    return this.#succeeded(intentReply(intent, fillSlot(template, intent.slot!.name, value)));
   }
 
   #slotRetry(): BrainReply {

@@ -73,6 +73,11 @@ const slotSchema = z.strictObject({
   ask: text,
   /** Asked again when the value was not understood or had the wrong length. */
   retry: text,
+  /**
+   * Read back a spoken value before acting on it, e.g. "I heard {order}. Is that right?": the caller says yes, no, or
+   * "no, it's ..." (or types it). Typed values are not read back. Without it, spoken values are used at once.
+   */
+  confirm: text.optional(),
   /** Ways of saying the value, e.g. "my order number is {order}"; "{order}" alone is always understood while asking. */
   phrases: z.array(text).default([]),
   /** Key that ends keypad entry. */
@@ -86,6 +91,13 @@ const intentSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and -'),
   /** What callers say; each is a phrase the recogniser listens for. */
   examples: z.array(text).min(1, 'needs at least one example phrase'),
+  /**
+   * Words (or short phrases) that point to this intent wherever the caller says them ("hours", "open", "customer care"),
+   * so callers can ask in their own words. They outweigh the other words of the examples.
+   */
+  keywords: z.array(text).default([]),
+  /** Other words callers use for a word of this intent's examples or keywords: `{ shop: [store, showroom] }`. */
+  synonyms: z.record(text, z.array(text).min(1)).default({}),
   /** What the agent says. With a slot: a template using {slot}. */
   reply: text,
   /** After the reply: carry on (default), end the call, or hand the caller to the flow's next applet. */
@@ -210,6 +222,9 @@ export const agentDefinitionSchema = z
       intent.examples.forEach((e, k) => check(e, ['intents', i, 'examples', k]));
       if (slot) {
         if (slot.maxDigits < slot.minDigits) ctx.addIssue({ code: 'custom', path: ['intents', i, 'slot', 'maxDigits'], message: 'must be ≥ minDigits' });
+        if (slot.confirm && !placeholders(slot.confirm).includes(slot.name)) {
+          ctx.addIssue({ code: 'custom', path: ['intents', i, 'slot', 'confirm'], message: `must contain {${slot.name}}` });
+        }
         slot.phrases.forEach((p, k) => {
           check(p, ['intents', i, 'slot', 'phrases', k]);
           if (!placeholders(p).includes(slot.name)) ctx.addIssue({ code: 'custom', path: ['intents', i, 'slot', 'phrases', k], message: `must contain {${slot.name}}` });

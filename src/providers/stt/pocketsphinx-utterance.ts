@@ -16,6 +16,8 @@ export interface DecodeResult {
   grammarScore?: number;
   loopScore?: number;
   speechFrames?: number;
+  /** The best path's words, each with the decoder's probability for its segment. */
+  words?: { text: string; p: number }[];
 }
 
 export interface UtteranceSetup {

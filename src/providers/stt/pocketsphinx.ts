@@ -64,6 +64,8 @@ export interface PocketSphinxGrammar extends CompiledGrammar {
 
 interface GrammarEntry {
   jsgf: string;
+  /** Decoded when `jsgf`'s result is below minConfidence. */
+  fallback?: string;
   phraseOf: Map<string, string> | undefined;
 }
 
@@ -128,6 +130,17 @@ export function llrToConfidence(llr: number): number {
   return 1 / (1 + Math.exp(-(llr - LLR_MIDPOINT) / LLR_SCALE));
 }
 
+/** The utterance's confidence: the grammar path's per-speech-frame log-likelihood ratio against the free phone loop. */
+export function decodeConfidence(out: DecodeResult): number {
+  if (out.loopScore === undefined || out.grammarScore === undefined) return 0;
+  return llrToConfidence((out.grammarScore - out.loopScore) / Math.max(1, out.speechFrames ?? 0));
+}
+
+/** A fallback hypothesis's confidence: the mean of its words' probabilities. */
+export function wordsConfidence(words: readonly { confidence: number }[]): number {
+  return words.reduce((sum, w) => sum + w.confidence, 0) / Math.max(1, words.length);
+}
+
 /** RMS level in dBFS (full-scale sine ≈ -3); -Infinity for digital silence. */
 export function levelDbfs(samples: Int16Array): number {
   let sum = 0;
@@ -172,10 +185,12 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   async compileGrammar(spec: GrammarSpec): Promise<PocketSphinxGrammar> {
     if ('phrases' in spec) return this.#compilePhrases(spec.phrases);
     if (typeof spec.jsgf !== 'string' || !spec.jsgf.trim()) throw new ProviderError('invalid-input', 'pocketsphinx: empty JSGF grammar');
-    const words = jsgfWords(spec.jsgf);
-    const { missing } = await this.#pool.run<CheckResult>({ op: 'check', words, jsgf: spec.jsgf });
-    if (missing.length > 0) throw outOfVocabulary(missing);
-    return this.#register(spec.jsgf, undefined, [], []);
+    for (const jsgf of [spec.jsgf, spec.fallback ?? '']) {
+      if (!jsgf) continue;
+      const { missing } = await this.#pool.run<CheckResult>({ op: 'check', words: jsgfWords(jsgf), jsgf });
+      if (missing.length > 0) throw outOfVocabulary(missing);
+    }
+    return this.#register(spec.jsgf, undefined, [], [], spec.fallback || undefined);
   }
 
   async recognize(audio: Int16Array, sampleRate: number, options: RecognitionOptions = {}): Promise<RecognitionResult> {
@@ -187,11 +202,14 @@ export class PocketSphinxSpeechToText implements SpeechToText {
 
     // A private copy at 8 kHz, moved to the worker.
     const pcm = resample(audio, sampleRate, RECOGNIZER_SAMPLE_RATE);
+    const pcmCopy = grammar.fallback ? pcm.slice() : pcm;
     const out = await this.#pool.run<DecodeResult>(
       { op: 'recognize', jsgf: grammar.jsgf, audio: pcm },
       { signal: options.signal, transfer: [pcm.buffer as ArrayBuffer] },
     );
-    return this.#result(grammar, out);
+    const first = this.#result(grammar, out);
+    if (!grammar.fallback || (first.rejected !== 'no-match' && first.rejected !== 'low-confidence')) return first;
+    return this.#recognizeFallback(grammar.fallback, pcmCopy, options.signal, { text: first.hypothesis ?? '', confidence: first.confidence });
   }
 
   /** Streams one utterance to a decoder pinned to `options.affinity`'s worker (see PocketSphinxUtterance). */
@@ -226,15 +244,27 @@ export class PocketSphinxSpeechToText implements SpeechToText {
     return undefined;
   }
 
+  /**
+   * The grammar decode's answer: confident, or rejected with what it heard. A streamed utterance keeps no audio, so
+   * only a whole-utterance recognition goes on to the grammar's fallback.
+   */
   #result(grammar: GrammarEntry, out: DecodeResult): RecognitionResult {
     if (!out.text) return { text: '', confidence: 0, rejected: 'no-match' };
     const text = grammar.phraseOf?.get(out.text) ?? out.text;
-    const confidence =
-      out.loopScore === undefined || out.grammarScore === undefined
-        ? 0
-        : llrToConfidence((out.grammarScore - out.loopScore) / Math.max(1, out.speechFrames ?? 0));
-    if (confidence < this.minConfidence) return { text: '', confidence, hypothesis: text, rejected: 'low-confidence' };
-    return { text, confidence, hypothesis: text };
+    const confidence = decodeConfidence(out);
+    const words = out.words?.map((w) => ({ text: w.text, confidence: w.p }));
+    if (confidence >= this.minConfidence) return { text, confidence, hypothesis: text, words };
+    return { text: '', confidence, hypothesis: text, words, rejected: 'low-confidence' };
+  }
+
+  /** The looser grammar's words, when the first grammar was not confident; `first` is kept if it finds none. */
+  async #recognizeFallback(jsgf: string, pcm: Int16Array, signal: AbortSignal | undefined, first: { text: string; confidence: number }): Promise<RecognitionResult> {
+    const out = await this.#pool.run<DecodeResult>({ op: 'recognize', jsgf, audio: pcm, phoneLoop: false }, { signal, transfer: [pcm.buffer as ArrayBuffer] });
+    const words = out.words?.map((w) => ({ text: w.text, confidence: w.p })) ?? [];
+    if (!out.text || words.length === 0) {
+      return first.text ? { text: '', confidence: first.confidence, hypothesis: first.text, rejected: 'low-confidence' } : { text: '', confidence: 0, rejected: 'no-match' };
+    }
+    return { text: out.text, confidence: wordsConfidence(words), hypothesis: out.text, words, fallback: true };
   }
 
   async #compilePhrases(phrases: readonly string[]): Promise<PocketSphinxGrammar> {
@@ -266,6 +296,7 @@ export class PocketSphinxSpeechToText implements SpeechToText {
     phraseOf: Map<string, string> | undefined,
     phrases: string[],
     skipped: PocketSphinxGrammar['skipped'],
+    fallback?: string,
   ): PocketSphinxGrammar {
     const handle: PocketSphinxGrammar = Object.freeze({
       id: `pocketsphinx-grammar-${this.#nextGrammarId++}`,
@@ -273,7 +304,7 @@ export class PocketSphinxSpeechToText implements SpeechToText {
       phrases: Object.freeze(phrases),
       skipped: Object.freeze(skipped),
     });
-    this.#grammars.set(handle, { jsgf, phraseOf });
+    this.#grammars.set(handle, { jsgf, phraseOf, fallback });
     return handle;
   }
 }

@@ -177,8 +177,14 @@ function bestPath(decoder) {
   ss._decoder_hyp(decoder.cdecoder, scorePtr);
   const score = new DataView(ss.HEAPU8.buffer).getInt32(scorePtr, true);
   let speechFrames = 0;
-  for (const seg of decoder.get_alignment().w ?? []) if (!FILLERS.has(seg.t)) speechFrames += Math.round(seg.d * 100);
-  return { text, score, speechFrames };
+  // Each word with the decoder's probability for its segment (per-digit confidence of a number).
+  const words = [];
+  for (const seg of decoder.get_alignment().w ?? []) {
+    if (FILLERS.has(seg.t)) continue;
+    speechFrames += Math.round(seg.d * 100);
+    words.push({ text: seg.t.replace(/\(\d+\)$/, ''), p: seg.p });
+  }
+  return { text, score, speechFrames, words };
 }
 
 /** Decodes a whole utterance with batch normalization. */
@@ -255,7 +261,10 @@ async function finish(utt) {
   try {
     const best = await finalPath(utt);
     if (!best.text) return { text: '' };
-    return { text: best.text, grammarScore: best.score, loopScore: await confidencePass(utt, twin), speechFrames: best.speechFrames };
+    const path = { text: best.text, grammarScore: best.score, speechFrames: best.speechFrames, words: best.words };
+    // A fallback grammar's words are judged by their own probabilities: no phone-loop pass.
+    if (utt.phoneLoop === false) return path;
+    return { ...path, loopScore: await confidencePass(utt, twin) };
   } finally {
     if (twin && utterances.has(twin.id)) await release(twin);
   }
@@ -322,6 +331,7 @@ serve(async (job) => {
       const id = `whole-${++wholeJobs}`;
       await open(id, job.jsgf);
       const utt = utterance(id);
+      utt.phoneLoop = job.phoneLoop !== false;
       feed(utt, job.audio);
       return { result: await finishAndFree(utt) };
     }
