@@ -67,6 +67,11 @@ export interface BrainSession {
   respond(input: BrainInput, history: readonly ConversationEntry[], signal: AbortSignal): BrainOutput | Promise<BrainOutput>;
   /** Key of the grammar (from `Brain.grammars`) the next caller turn is recognised with. */
   grammarKey(): string;
+  /**
+   * Whether recognised words are a whole request: false when they stop partway (fewer digits than the number the
+   * agent takes), so turn-taking waits longer for the rest; undefined when the brain cannot tell.
+   */
+  isComplete?(text: string): boolean | undefined;
 }
 
 export interface Brain {

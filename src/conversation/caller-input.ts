@@ -251,7 +251,9 @@ export class CallerInput {
     if (t.fallback && t.text.split(/\s+/).length < MIN_FALLBACK_WORDS) return;
     // Words were said: an interruption is real. A phrase (not the loose fallback's words) is a confident final:
     // the turn may end sooner; a pause inside a longer sentence must not end it.
-    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: !t.fallback });
+    // Words that stop partway through a number are a final too, one that makes the turn wait longer for the rest.
+    const complete = this.#ctx.brain.isComplete?.(t.text);
+    this.#ctx.feed({ type: 'transcript', nowMs: this.#ctx.clock.now(), text: t.text, final: !t.fallback || complete === false, complete });
   }
 
   /** The turn's words: from the live recogniser (already streaming), else recognised now from the ring. */

@@ -37,6 +37,22 @@ const MIN_RUN_DIGITS = 3;
  * written as digits ("मेरा ऑर्डर 47229 है"), so whoever reads it (a model filling a tool's `order_id`) gets the number
  * the caller said. Runs shorter than three digits are left as words.
  */
+/** How many digits the longest run of digits said one by one in `text` holds ("my order is four seven" -> 2). */
+export function longestDigitRun(text: string): number {
+  const words = text.trim().split(/\s+/);
+  let best = 0;
+  for (let i = 0; i < words.length; i++) {
+    for (let j = words.length; j > i; j--) {
+      const digits = spokenDigits(words.slice(i, j).join(' '));
+      if (digits !== undefined) {
+        best = Math.max(best, digits.length);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
 export function digitsInText(text: string): string {
   const tokens = text.split(/(\s+)/);
   const out: string[] = [];

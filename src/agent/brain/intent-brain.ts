@@ -4,6 +4,7 @@
 // before it is acted on (when the slot has `confirm`); yes and no are heard only after a yes/no question.
 import { promptParts, type AgentDefinition, type IntentSpec } from '../definition/schema.js';
 import { speakDigits } from './digits.js';
+import { longestDigitRun } from '../../language/spoken-digits.js';
 import { GENERAL_GRAMMAR, IntentGrammar, YES_NO_GRAMMAR, confirmGrammarKey, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
 import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from '../../conversation/brain.js';
 
@@ -84,6 +85,14 @@ class IntentSession implements BrainSession {
 
   greeting(): BrainReply {
     return (this.#last = greetingReply(this.def));
+  }
+
+  isComplete(text: string): boolean | undefined {
+    const slots = this.#asking ? [this.#asking.intent.slot] : this.def.intents.map((i) => i.slot);
+    const need = Math.min(...slots.map((s) => s?.minDigits ?? Infinity));
+    const said = longestDigitRun(text);
+    // One digit word alone is often a word of the sentence ("do" is Hindi for two, "one" a pronoun).
+    return said >= 2 && said < need ? false : undefined;
   }
 
   grammarKey(): string {
