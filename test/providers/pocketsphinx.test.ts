@@ -143,7 +143,9 @@ test('each decoder reports its WebAssembly memory; the shared pool replaces a de
   const g = await grammar;
   await stt.recognize(await speak('Goodbye', 'slt', 8000), 8000, { grammar: g });
   const pool = pocketsphinxWorkerPool();
-  assert.deepEqual(pool.recyclePolicy, { aboveWasmBytes: workerWasmBound(DEFAULT_DECODERS_PER_WORKER) });
+  // Batch decoding (the default) loads one grammar decoder per worker: the bound is one decoder's.
+  assert.deepEqual(pool.recyclePolicy, { aboveWasmBytes: workerWasmBound(1) });
+  assert.ok(workerWasmBound(1) < workerWasmBound(DEFAULT_DECODERS_PER_WORKER));
   const workers = pool.workers().filter((w) => w.jobs > 0);
   assert.ok(workers.length > 0);
   for (const w of workers) assert.ok((w.wasmBytes ?? 0) >= 32 * 1024 * 1024, `a loaded decoder holds its model: ${w.wasmBytes} bytes`);

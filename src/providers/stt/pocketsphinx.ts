@@ -118,7 +118,9 @@ function poolOptions(options: PocketSphinxPoolOptions): WorkerPoolOptions {
   return {
     name: 'pocketsphinx',
     script: new URL('./pocketsphinx.worker.mjs', import.meta.url),
-    recycle: { aboveWasmBytes: workerWasmBound(decodersPerWorker) },
+    // Batch decoding loads one grammar decoder per worker (jobs run one at a time), so a worker past one decoder's
+    // bound has grown, not loaded more: recycle it as before streaming existed.
+    recycle: { aboveWasmBytes: workerWasmBound(cmn === 'live' ? decodersPerWorker : 1) },
     workerData: { decoders: decodersPerWorker, cmn, loop: loopPass },
     ...shared,
     size: shared.size ?? os.availableParallelism(),
