@@ -29,6 +29,17 @@ const intInRange = (def: number, min: number, max: number) =>
     return n;
   });
 
+/** One of `values` (case-insensitive), `def` when unset. */
+const oneOf = <const T extends string>(def: T, values: readonly T[]) =>
+  optionalString.transform((v, ctx) => {
+    const mode = (v ?? def).toLowerCase() as T;
+    if (!values.includes(mode)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${values.map((x) => `"${x}"`).join(' or ')}, got "${v}"` });
+      return z.NEVER;
+    }
+    return mode;
+  });
+
 /** More worker processes than this on one machine is a configuration mistake, not a bigger machine. */
 export const MAX_WORKERS = 64;
 
@@ -59,14 +70,7 @@ const schema = z.object({
     message: 'must be a postgres:// (or postgresql://) URL with a host, e.g. postgres://exovoice:secret@db.internal:5432/exovoice',
   }),
   // Recordings: stereo WAVs (caller left, agent right) under DATA_DIR/recordings, swept by age and total size.
-  RECORD_CALLS: optionalString.transform((v, ctx) => {
-    const mode = (v ?? 'off').toLowerCase();
-    if (mode !== 'off' && mode !== 'on') {
-      ctx.addIssue({ code: 'custom', message: `must be "off" or "on", got "${v}"` });
-      return z.NEVER;
-    }
-    return mode === 'on';
-  }),
+  RECORD_CALLS: oneOf('off', ['off', 'on']).transform((mode) => mode === 'on'),
   RECORDING_RETENTION_DAYS: intInRange(30, 0, 36500),
   RECORDINGS_MAX_MB: intInRange(10240, 0, 100_000_000),
   PG_POOL_SIZE: intInRange(10, 1, 1000),
@@ -82,22 +86,8 @@ const schema = z.object({
     return n;
   }),
   STT_DECODERS_PER_WORKER: intInRange(8, 1, 64),
-  STT_CMN: optionalString.transform((v, ctx) => {
-    const mode = (v ?? 'batch').toLowerCase();
-    if (mode !== 'batch' && mode !== 'live') {
-      ctx.addIssue({ code: 'custom', message: `must be "batch" or "live", got "${v}"` });
-      return z.NEVER;
-    }
-    return mode as 'batch' | 'live';
-  }),
-  STT_LOOP_PASS: optionalString.transform((v, ctx) => {
-    const mode = (v ?? 'finish').toLowerCase();
-    if (mode !== 'finish' && mode !== 'stream') {
-      ctx.addIssue({ code: 'custom', message: `must be "finish" or "stream", got "${v}"` });
-      return z.NEVER;
-    }
-    return mode as 'finish' | 'stream';
-  }),
+  STT_CMN: oneOf('batch', ['batch', 'live']),
+  STT_LOOP_PASS: oneOf('finish', ['finish', 'stream']),
   PG_STATEMENT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
   WORKERS: optionalString.transform((v, ctx) => {
     if (v === undefined) return 1;
