@@ -18,7 +18,7 @@
  *
  *   npm run bench:soak -- --minutes 10 --calls 200 [--warmup-minutes 2] [--agent front-desk] [--seed 1]
  */
-import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -166,7 +166,24 @@ interface Sample extends ProcessMemory {
   eldP99Ms: number;
   eldMaxMs: number;
   fds: number;
+  /** The descriptors by kind (socket, pipe, anon_inode:[eventfd], a file's directory...), to place a leftover. */
+  fdKinds: Record<string, number>;
   activeCalls: number;
+}
+
+function fdKinds(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const kind = /^(socket|pipe):/.test(target) ? target.split(':')[0]! : target.startsWith('anon_inode:') ? target : target.replace(/\/[^/]*$/, '/');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
 }
 const samples: Sample[] = [];
 const t0 = performance.now();
@@ -190,6 +207,7 @@ async function sample(): Promise<void> {
       eldP99Ms: round(m.eldP99Ms, 1),
       eldMaxMs: round(m.eldMaxMs, 1),
       fds: readdirSync(`/proc/${pid}/fd`).length,
+      fdKinds: fdKinds(pid),
       activeCalls: m.activeCalls,
     });
     console.error(JSON.stringify({ ...samples[samples.length - 1], ...counts }));
@@ -271,7 +289,14 @@ const summary = {
     after: samples.at(-1)?.rssMB ?? null,
   },
   workersRecycled: samples.at(-1)?.workersRecycled ?? null,
-  fds: { baseline: baseline?.fds ?? null, peak: Math.max(...samples.map((s) => s.fds)), after: samples.at(-1)?.fds ?? null },
+  fds: {
+    baseline: baseline?.fds ?? null,
+    warmedUp: steady[0]?.fds ?? null,
+    peak: Math.max(...samples.map((s) => s.fds)),
+    after: samples.at(-1)?.fds ?? null,
+    baselineKinds: baseline?.fdKinds ?? null,
+    afterKinds: samples.at(-1)?.fdKinds ?? null,
+  },
   eldP99MaxMs: during.length ? Math.max(...during.map((s) => s.eldP99Ms)) : null,
   eldMaxMs: during.length ? Math.max(...during.map((s) => s.eldMaxMs)) : null,
   activeCallsAfter: samples.at(-1)?.activeCalls ?? null,
