@@ -233,8 +233,15 @@ await Promise.race([Promise.all(slots), sleep(30_000)]);
 for (const call of live) await call.hangup().catch(error);
 clearInterval(sampler);
 phase = 'after';
-await sleep(SAMPLE_MS); // sockets and timers wind down
-await sample();
+// Sockets wind down: a WebSocket whose peer never finishes the close handshake is destroyed after ws's 30 s, so
+// the descriptors are sampled every 5 s until they are back at the baseline's count, for at most 60 s.
+const afterFrom = performance.now();
+const baselineFds = samples.filter((s) => s.phase === 'baseline').at(-1)?.fds ?? 0;
+do {
+  await sleep(5000);
+  await sample();
+} while ((samples.at(-1)?.fds ?? 0) > baselineFds && performance.now() - afterFrom < 60_000);
+const fdsSettledS = Math.round((performance.now() - afterFrom) / 100) / 10;
 
 server.child.kill('SIGTERM');
 const exitCode = await Promise.race([server.exited, sleep(35_000).then(() => 'no exit')]);
@@ -294,6 +301,8 @@ const summary = {
     warmedUp: steady[0]?.fds ?? null,
     peak: Math.max(...samples.map((s) => s.fds)),
     after: samples.at(-1)?.fds ?? null,
+    /** Seconds after the last call ended when `after` was sampled (back at baseline, or 60 s). */
+    afterSeconds: fdsSettledS,
     baselineKinds: baseline?.fdKinds ?? null,
     afterKinds: samples.at(-1)?.fdKinds ?? null,
   },

@@ -25,24 +25,28 @@ export function slotRule(slot: SlotSpec): string {
   return `slot_${slot.name}`;
 }
 
-/** Numbers this many digits too short or too long are heard as such, not forced onto the slot's length. */
-const NEAR_MISS_DIGITS = 2;
-
-/** The rule for numbers of a near-miss length: heard (and rejected), rather than forced into the value rule. */
+/** The rule for a number of any other length: heard as what it is (and rejected), rather than forced onto the slot's. */
 export function wrongLengthRule(slot: SlotSpec): string {
   return `wrong_${slot.name}`;
 }
 
-/** <name_1>..<name_max+2>, <slot_name> (the admitted lengths) and <wrong_name> (near misses), as JSGF lines. */
+/** One digit said once, doubled or tripled: what the loop of <wrong_name> repeats. */
+const DIGIT_GROUP_RULE = 'digit_group';
+
+/**
+ * <name_1>..<name_max> and <slot_name> (the admitted lengths), and <wrong_name>: a loop of digit groups for any
+ * number. The loop is right-recursive, which PocketSphinx compiles to a cycle of a few states; spelling out each
+ * wrong length as the admitted ones are would copy the tree for every length (a 7-digit tree alone is ~90 copies
+ * of <digit>), and the search's cost grows with the states it can reach.
+ */
 export function digitSlotRules(slot: SlotSpec): string[] {
   const lines: string[] = [];
   const repeats = repeatsByCount();
-  const longest = slot.maxDigits + NEAR_MISS_DIGITS;
-  for (let n = 1; n <= longest; n++) {
+  for (let n = 1; n <= slot.maxDigits; n++) {
     const alternatives: string[] = [];
     const rest = (k: number) => (k === 0 ? '' : ` <${exactRule(slot, k)}>`);
     alternatives.push(`<${DIGIT_RULE}>${rest(n - 1)}`);
-    if (longest <= MAX_EXACT_DIGITS) {
+    if (slot.maxDigits <= MAX_EXACT_DIGITS) {
       for (const [count, word] of repeats) if (count <= n) alternatives.push(`${word} <${DIGIT_RULE}>${rest(n - count)}`);
     }
     lines.push(`<${exactRule(slot, n)}> = ${alternatives.join(' | ')};`);
@@ -50,9 +54,9 @@ export function digitSlotRules(slot: SlotSpec): string[] {
   const lengths: string[] = [];
   for (let n = slot.minDigits; n <= slot.maxDigits; n++) lengths.push(`<${exactRule(slot, n)}>`);
   lines.push(`<${slotRule(slot)}> = ${lengths.join(' | ')};`);
-  const wrong: string[] = [];
-  for (let n = Math.max(1, slot.minDigits - NEAR_MISS_DIGITS); n <= longest; n++) if (n < slot.minDigits || n > slot.maxDigits) wrong.push(`<${exactRule(slot, n)}>`);
-  if (wrong.length > 0) lines.push(`<${wrongLengthRule(slot)}> = ${wrong.join(' | ')};`);
+  const group = [`<${DIGIT_RULE}>`, ...[...repeats.values()].map((word) => `${word} <${DIGIT_RULE}>`)];
+  lines.push(`<${DIGIT_GROUP_RULE}> = ${group.join(' | ')};`);
+  lines.push(`<${wrongLengthRule(slot)}> = <${DIGIT_GROUP_RULE}> <${wrongLengthRule(slot)}> | <${DIGIT_GROUP_RULE}>;`);
   return lines;
 }
 

@@ -27,7 +27,7 @@ export const confirmGrammarKey = (intent: IntentSpec) => `confirm:${intent.name}
 /** In the loop, the agent's words are this much likelier than fillers. */
 export const AGENT_WORD_WEIGHT = 2;
 
-/** `nearMiss`: the slot's grammar also hears numbers a little too short or long (to reject, not to force them). */
+/** `nearMiss`: the slot's grammar also hears numbers of other lengths (to reject them, not to force them onto its length). */
 type Token = { word: string } | { slot: SlotSpec; nearMiss?: boolean };
 
 type Target = { kind: 'intent'; intent: IntentSpec } | { kind: 'slotValue'; intent: IntentSpec } | { kind: 'yes' } | { kind: 'no' };
