@@ -16,6 +16,9 @@ const prepareRates = (process.argv[3] ?? '8000').split(',').map(Number);
 /** Per reply: the stages the conversation engine records, in ms since the end of the caller's speech. */
 const stages = { endpoint: [] as number[], transcript: [] as number[], stt: [] as number[], firstFrame: [] as number[] };
 const counts: Record<string, number> = { bargeIns: 0, resumed: 0, failedReplies: 0, unrecognised: 0, calls: 0 };
+/** Endpointing silence by what ended the turn (silence, finalTranscript, incompleteTranscript), and each turn's words. */
+const endpointByReason: Record<string, number[]> = {};
+const transcripts: string[] = [];
 const answered = new Set<string>();
 
 const journal: CallJournal = {
@@ -30,11 +33,13 @@ const journal: CallJournal = {
         stages.endpoint.push(data.endpointMs as number);
         // What ended the turn: the full silence, or the shorter one after a final transcript.
         counts[`endedBy_${String(data.reason)}`] = (counts[`endedBy_${String(data.reason)}`] ?? 0) + 1;
+        (endpointByReason[String(data.reason)] ??= []).push(data.endpointMs as number);
         break;
       case 'turn.transcript':
         stages.transcript.push(data.ms as number);
         stages.stt.push(data.sttMs as number);
         if (!data.text) counts.unrecognised++;
+        transcripts.push(String(data.text ?? ''));
         break;
       case 'turn.first-frame':
         if (answered.delete(key)) stages.firstFrame.push(data.ms as number);
@@ -82,6 +87,8 @@ process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
     for (const list of Object.values(stages)) list.length = 0;
     for (const k of Object.keys(counts)) counts[k] = 0;
+    for (const k of Object.keys(endpointByReason)) delete endpointByReason[k];
+    transcripts.length = 0;
     cpu0 = process.cpuUsage();
     wall0 = performance.now();
     peakRss = process.memoryUsage().rss;
@@ -95,6 +102,8 @@ process.on('message', (msg: { cmd: string }) => {
       peakRss,
       stages,
       counts,
+      endpointByReason,
+      transcripts,
     });
   } else if (msg.cmd === 'exit') process.exit(0);
 });

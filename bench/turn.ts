@@ -18,11 +18,22 @@
  *
  *   npm run bench:turn -- --greeting 8000,16000,24000 --calls 10 --prepare 8000,16000,24000
  *   npm run bench:turn -- --levels 1,4,12,24 --turns 5 --pools 2 --together
+ *
+ * With --endpointing R, measures adaptive endpointing instead: one caller, R rounds, each question asked after the
+ * previous answer has finished (no barge-in): a complete phrase, a "yes" to the read-back, and an order number
+ * with a pause in the middle ("my order number is four seven", --gap-ms of silence, "two one nine"). Reports the
+ * endpointing silence by what ended the turn (a confident complete final, an incomplete one, plain silence), the
+ * agent's configured values, and how many split numbers were heard whole:
+ *
+ *   npm run bench:turn -- --endpointing 5 --gap-ms 800
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SimulatedCall } from '../src/sim/index.js';
+import { turnTakingConfig } from '../src/agent/kinds/offline.js';
+import { DEFAULT_TURN_CONFIG } from '../src/conversation/turn-config.js';
+import { loadFrontDesk } from '../eval/understanding/run.js';
 import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
 
 const { values } = parseArgs({
@@ -36,6 +47,8 @@ const { values } = parseArgs({
     prepare: { type: 'string', default: '8000,16000,24000' },
     together: { type: 'boolean', default: false },
     'period-ms': { type: 'string', default: '4500' },
+    endpointing: { type: 'string' },
+    'gap-ms': { type: 'string', default: '800' },
   },
 });
 const LEVELS = values.levels.split(',').map(Number);
@@ -143,6 +156,8 @@ interface ServerStats {
   peakRss: number;
   stages: Record<'endpoint' | 'transcript' | 'stt' | 'firstFrame', number[]>;
   counts: Record<string, number>;
+  endpointByReason: Record<string, number[]>;
+  transcripts: string[];
 }
 
 async function runLevel(server: Server, calls: number, clips: Clip[]) {
@@ -204,6 +219,77 @@ async function greetings(rates: number[], calls: number, prepareRates: string) {
   server.child.send({ cmd: 'exit' });
   await new Promise((r) => server.child.once('exit', r));
   return { preparedRates: prepareRates.split(',').map(Number), prepareMs: Math.round(server.prepareMs), cachedPromptsKB: server.cachedKB, callsPerRate: calls, byRate };
+}
+
+function endpointConfig() {
+  const t = { ...DEFAULT_TURN_CONFIG, ...definedOnly(turnTakingConfig(loadFrontDesk().turnTaking ?? {}, undefined, undefined)) };
+  return { endpointSilenceMs: t.endpointSilenceMs, endpointSilenceAfterFinalMs: t.endpointSilenceAfterFinalMs, endpointSilenceIncompleteMs: t.endpointSilenceIncompleteMs };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Adaptive endpointing (see the header): questions after the answer ended, one of them a number said in two parts. */
+async function endpointing(rounds: number, gapMs: number) {
+  const server = await startServer(2);
+  await server.request('reset');
+  const clip = async (text: string, voice: FliteVoice) => {
+    const speech = await synthesize(text, RATE, voice);
+    return { samples: concat(speech, silence(200, RATE)), endMs: speechBounds(speech, RATE).endMs };
+  };
+  const head = await synthesize('my order number is four seven', RATE, 'rms');
+  const tail = await synthesize('two one nine', RATE, 'rms');
+  const headEnd = speechBounds(head, RATE).endMs;
+  const split = concat(head.subarray(0, Math.round((headEnd / 1000) * RATE)), silence(gapMs, RATE), tail, silence(200, RATE));
+  const turns = [
+    await clip('what are your opening hours', 'rms'),
+    { samples: split, endMs: headEnd + gapMs + speechBounds(tail, RATE).endMs },
+    await clip('yes', 'rms'),
+  ];
+  const call = new SimulatedCall({ url: `http://127.0.0.1:${server.port}/voicebot/connect`, callerFrameMs: 20 });
+  await call.start();
+  const idle = () => call.waitFor('playoutIdle', { predicate: (e) => e.endOfReply, includePast: false, timeoutMs: 30_000 });
+  const latencies: number[] = [];
+  let missed = 0;
+  await call.waitFor('firstBotAudio');
+  await idle();
+  for (let r = 0; r < rounds; r++) {
+    for (const t of turns) {
+      await sleep(300);
+      const sentAt = call.elapsedMs();
+      void call.sendAudio(t.samples);
+      try {
+        const frame = await call.waitFor('botMedia', { predicate: (f) => f.atMs > sentAt + t.endMs && f.queued, includePast: false, timeoutMs: 10_000 });
+        latencies.push(frame.atMs - sentAt - t.endMs);
+        await idle();
+      } catch {
+        missed++;
+      }
+    }
+  }
+  await call.hangup();
+  const stats = await server.request<ServerStats>('stats');
+  server.child.send({ cmd: 'exit' });
+  await new Promise((r) => server.child.once('exit', r));
+  const byReason = Object.fromEntries(Object.entries(stats.endpointByReason).map(([k, v]) => [k, percentiles(v)]));
+  return {
+    rounds,
+    gapMs: gapMs,
+    /** The front desk's values: agents/front-desk.yaml over the turn-taking defaults. */
+    configured: endpointConfig(),
+    endpointSilenceByReasonMs: byReason,
+    speechEndToFirstFrameMs: percentiles(latencies),
+    missedReplies: missed,
+    splitNumbersHeardWhole: stats.transcripts.filter((t) => /four seven two one nine/.test(t)).length,
+    splitNumbersSaid: rounds,
+    transcripts: stats.transcripts,
+  };
+}
+
+if (values.endpointing !== undefined) {
+  console.log(JSON.stringify(await endpointing(Number(values.endpointing), Number(values['gap-ms'])), null, 2));
+  process.exit(0);
 }
 
 if (values.greeting !== undefined) {
