@@ -245,6 +245,16 @@ export class CallerInput {
   }
 
   async #speculate(fromMs: number, toMs: number): Promise<void> {
+    // Until its words are known, the pause's silence alone does not end the turn (see turn-verdict).
+    this.#ctx.feed({ type: 'recognizing', nowMs: this.#ctx.clock.now(), pending: true });
+    try {
+      await this.#speculateWords(fromMs, toMs);
+    } finally {
+      if (!this.#ctx.ended) this.#ctx.feed({ type: 'recognizing', nowMs: this.#ctx.clock.now(), pending: false });
+    }
+  }
+
+  async #speculateWords(fromMs: number, toMs: number): Promise<void> {
     const t = await this.#recognizer!.speculate(fromMs, toMs);
     if (!t || this.#ctx.ended || t.text === '') return;
     // A cough or a click comes out of the word loop as a word or two: not yet words said.

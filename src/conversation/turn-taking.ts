@@ -48,6 +48,8 @@ export class TurnTaker {
   #lastFinalAtMs = Number.NEGATIVE_INFINITY;
   /** The last final transcript was judged an incomplete phrase. */
   #lastFinalIncomplete = false;
+  /** Recognitions of the caller's audio at a pause still running (the offline recogniser's, see CallerInput). */
+  #recognizing = 0;
   #idleFromMs: number | null = null;
   #idlePrompts = 0;
   #out: TurnAction[] | null = null;
@@ -143,6 +145,9 @@ export class TurnTaker {
         break;
       case 'speechEnd':
         s.voiceOff(input.endMs ?? input.nowMs);
+        break;
+      case 'recognizing':
+        this.#recognizing = Math.max(0, this.#recognizing + (input.pending ? 1 : -1));
         break;
       case 'transcript':
         if (input.text.trim() === '') break;
@@ -267,6 +272,7 @@ export class TurnTaker {
       heardWords: this.#lastTextAtMs >= t.ownStartMs,
       finalAfterVoice: this.#lastFinalAtMs >= last,
       finalIncomplete: this.#lastFinalIncomplete,
+      recognizing: this.#recognizing > 0,
     });
   }
 

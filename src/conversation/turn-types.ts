@@ -67,6 +67,11 @@ export type TurnInput =
   /** Speech-to-text result for the caller's audio; empty text counts as no transcript. */
   /** `complete`: the brain's judgement of a final's words (false: a phrase cut off midway); unset when it has none. */
   | { type: 'transcript'; nowMs: number; text: string; final: boolean; complete?: boolean }
+  /**
+   * Recognition of the caller's audio up to a pause started (`pending`) or ended without a transcript to give. While
+   * one runs, silence does not end the turn before `endpointSilenceIncompleteMs`: its words decide the wait.
+   */
+  | { type: 'recognizing'; nowMs: number; pending: boolean }
   /** The bot started generating a reply (thinking). `greeting` marks the call's greeting. */
   | { type: 'replyQueued'; nowMs: number; replyId: string; greeting?: boolean }
   /** The reply's audio started playing at atMs (defaults to nowMs). */

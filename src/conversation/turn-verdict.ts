@@ -15,6 +15,8 @@ export interface SilentTurn {
   finalAfterVoice: boolean;
   /** That final's words are an incomplete phrase (the brain's judgement); false or unset: complete or unknown. */
   finalIncomplete?: boolean;
+  /** A recognition of the audio so far is still running: its words, not the plain silence, decide when to end. */
+  recognizing?: boolean;
 }
 
 export type TurnVerdict =
@@ -49,6 +51,10 @@ function endpointVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict & { kin
   const long = cfg.endpointSilenceIncompleteMs;
   if (t.finalAfterVoice && t.finalIncomplete === true && long !== null && long > cfg.endpointSilenceMs) {
     return { kind: 'endOfTurn', atMs: t.lastVoiceMs + long, reason: 'incompleteTranscript' };
+  }
+  // The words are not known yet: hold the turn open (up to the long wait) rather than end it on silence alone.
+  if (t.recognizing === true && !t.finalAfterVoice && long !== null && long > cfg.endpointSilenceMs) {
+    return { kind: 'endOfTurn', atMs: t.lastVoiceMs + long, reason: 'silence' };
   }
   const short = cfg.endpointSilenceAfterFinalMs;
   if (t.finalAfterVoice && t.finalIncomplete !== true && short !== null && short < cfg.endpointSilenceMs) {

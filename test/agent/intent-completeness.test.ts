@@ -24,6 +24,12 @@ test('front desk: a number cut short is incomplete; whole requests and lone digi
   assert.equal(s.isComplete!('my order number is four seven two one nine'), undefined);
   assert.equal(s.isComplete!('what time do you open'), undefined, '"do" (Hindi two) alone is a word');
   assert.equal(s.isComplete!('where is the shop'), undefined);
+  // The words that lead into the number, with no number or too little of one after them.
+  assert.equal(s.isComplete!('my order number is'), false);
+  assert.equal(s.isComplete!('my a order number is for seven'), false, '"four" heard as "for": one digit so far');
+  assert.equal(s.isComplete!('where is order five'), false);
+  assert.equal(s.isComplete!('what time is it'), undefined, 'no lead-in of two function words ("it is")');
+  assert.equal(s.isComplete!('what is the status of my order'), undefined);
 });
 
 test('front desk: while asking for the order number, the slot decides what is short', async () => {
