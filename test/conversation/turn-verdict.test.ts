@@ -49,3 +49,20 @@ describe('turnVerdict: the final transcript\'s completeness', () => {
     assert.deepEqual(turnVerdict(cfg, { ...quiet, finalAfterVoice: true, finalIncomplete: true }), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
   });
 });
+
+describe('turnVerdict: a recognition of the pause still running', () => {
+  test('silence alone does not end the turn until the words are known, up to endpointSilenceIncompleteMs', () => {
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, recognizing: true }), { kind: 'endOfTurn', atMs: 11_500, reason: 'silence' });
+  });
+
+  test('once its final arrived, the words decide: the short wait, or the long one for a number cut short', () => {
+    const heard = { ...quiet, recognizing: true, heardWords: true, finalAfterVoice: true };
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, heard), { kind: 'endOfTurn', atMs: 10_250, reason: 'finalTranscript' });
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...heard, finalIncomplete: true }), { kind: 'endOfTurn', atMs: 11_500, reason: 'incompleteTranscript' });
+  });
+
+  test('without a longer wait configured, the plain silence ends it as before', () => {
+    const cfg = { ...DEFAULT_TURN_CONFIG, endpointSilenceIncompleteMs: null };
+    assert.deepEqual(turnVerdict(cfg, { ...quiet, recognizing: true }), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
+  });
+});
