@@ -36,7 +36,8 @@ export function turnVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict {
   const endpoint = endpointVerdict(cfg, t);
   if (!t.interrupted || t.heardWords) return endpoint;
   // False interruption: noise cut the bot off. Too little voice to be words: resume at once.
-  if (t.voicedMs < cfg.falseInterruptionMaxSpeechMs) return { kind: 'resume', atMs: endpoint.atMs, reason: 'shortSpeech' };
+  // (Not held for a recognition still running: a cough's words would not change this.)
+  if (t.voicedMs < cfg.falseInterruptionMaxSpeechMs) return { kind: 'resume', atMs: endpointVerdict(cfg, t, false).atMs, reason: 'shortSpeech' };
   const wait = cfg.falseInterruptionTranscriptWaitMs;
   if (wait === null) return endpoint;
   // Enough voice for words: give speech-to-text time to recognise some before calling it noise.
@@ -47,13 +48,13 @@ export function turnVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict {
  * Endpointing: trailing silence ends the turn. Once a final transcript covers the speech, its words say how long to
  * wait: a complete phrase needs only a short pause, a phrase cut off midway (half an order number) a longer one.
  */
-function endpointVerdict(cfg: VerdictConfig, t: SilentTurn): TurnVerdict & { kind: 'endOfTurn' } {
+function endpointVerdict(cfg: VerdictConfig, t: SilentTurn, hold = true): TurnVerdict & { kind: 'endOfTurn' } {
   const long = cfg.endpointSilenceIncompleteMs;
   if (t.finalAfterVoice && t.finalIncomplete === true && long !== null && long > cfg.endpointSilenceMs) {
     return { kind: 'endOfTurn', atMs: t.lastVoiceMs + long, reason: 'incompleteTranscript' };
   }
   // The words are not known yet: hold the turn open (up to the long wait) rather than end it on silence alone.
-  if (t.recognizing === true && !t.finalAfterVoice && long !== null && long > cfg.endpointSilenceMs) {
+  if (hold && t.recognizing === true && !t.finalAfterVoice && long !== null && long > cfg.endpointSilenceMs) {
     return { kind: 'endOfTurn', atMs: t.lastVoiceMs + long, reason: 'silence' };
   }
   const short = cfg.endpointSilenceAfterFinalMs;

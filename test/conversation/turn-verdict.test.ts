@@ -61,6 +61,12 @@ describe('turnVerdict: a recognition of the pause still running', () => {
     assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...heard, finalIncomplete: true }), { kind: 'endOfTurn', atMs: 11_500, reason: 'incompleteTranscript' });
   });
 
+  test('a cough that cut the bot off still resumes it at the plain endpoint', () => {
+    assert.deepEqual(turnVerdict(DEFAULT_TURN_CONFIG, { ...quiet, recognizing: true, interrupted: true, voicedMs: 300 }), {
+      kind: 'resume', atMs: 10_600, reason: 'shortSpeech',
+    });
+  });
+
   test('without a longer wait configured, the plain silence ends it as before', () => {
     const cfg = { ...DEFAULT_TURN_CONFIG, endpointSilenceIncompleteMs: null };
     assert.deepEqual(turnVerdict(cfg, { ...quiet, recognizing: true }), { kind: 'endOfTurn', atMs: 10_600, reason: 'silence' });
