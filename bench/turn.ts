@@ -32,7 +32,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SimulatedCall } from '../src/sim/index.js';
 import { turnTakingConfig } from '../src/agent/kinds/offline.js';
-import { DEFAULT_TURN_CONFIG } from '../src/conversation/turn-config.js';
+import { resolveTurnConfig } from '../src/conversation/turn-config.js';
 import { loadFrontDesk } from '../eval/understanding/run.js';
 import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
 
@@ -221,13 +221,11 @@ async function greetings(rates: number[], calls: number, prepareRates: string) {
   return { preparedRates: prepareRates.split(',').map(Number), prepareMs: Math.round(server.prepareMs), cachedPromptsKB: server.cachedKB, callsPerRate: calls, byRate };
 }
 
+/** The front desk's endpointing values, resolved as its calls get them. */
 function endpointConfig() {
-  const t = { ...DEFAULT_TURN_CONFIG, ...definedOnly(turnTakingConfig(loadFrontDesk().turnTaking ?? {}, undefined, undefined)) };
+  const def = loadFrontDesk();
+  const t = resolveTurnConfig(turnTakingConfig(def.turnTaking, def.idle, def.limits));
   return { endpointSilenceMs: t.endpointSilenceMs, endpointSilenceAfterFinalMs: t.endpointSilenceAfterFinalMs, endpointSilenceIncompleteMs: t.endpointSilenceIncompleteMs };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Adaptive endpointing (see the header): questions after the answer ended, one of them a number said in two parts. */
@@ -276,7 +274,6 @@ async function endpointing(rounds: number, gapMs: number) {
   return {
     rounds,
     gapMs: gapMs,
-    /** The front desk's values: agents/front-desk.yaml over the turn-taking defaults. */
     configured: endpointConfig(),
     endpointSilenceByReasonMs: byReason,
     speechEndToFirstFrameMs: percentiles(latencies),

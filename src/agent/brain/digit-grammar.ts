@@ -36,8 +36,8 @@ const DIGIT_GROUP_RULE = 'digit_group';
 /**
  * <name_1>..<name_max> and <slot_name> (the admitted lengths), and <wrong_name>: a loop of digit groups for any
  * number. The loop is right-recursive, which PocketSphinx compiles to a cycle of a few states; spelling out each
- * wrong length as the admitted ones are would copy the tree for every length (a 7-digit tree alone is ~90 copies
- * of <digit>), and the search's cost grows with the states it can reach.
+ * wrong length as the admitted ones are would copy the tree for every length (a 7-digit tree alone holds 95
+ * copies of <digit>), and the search's cost grows with the states it can reach.
  */
 export function digitSlotRules(slot: SlotSpec): string[] {
   const lines: string[] = [];

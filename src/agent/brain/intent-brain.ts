@@ -6,7 +6,7 @@ import { promptParts, type AgentDefinition, type IntentSpec } from '../definitio
 import { speakDigits } from './digits.js';
 import { longestDigitRun } from '../../language/spoken-digits.js';
 import { phraseWords } from '../../providers/stt/phrase-grammar.js';
-import { FUNCTION_WORDS } from './intent-matcher.js';
+import { lastIndexOfRun } from './intent-matcher.js';
 import { GENERAL_GRAMMAR, IntentGrammar, YES_NO_GRAMMAR, confirmGrammarKey, slotGrammarKey, type GrammarMatch } from './intent-grammar.js';
 import type { Brain, BrainInput, BrainOutput, BrainReply, BrainSession } from '../../conversation/brain.js';
 
@@ -97,8 +97,8 @@ class IntentSession implements BrainSession {
     if (said >= 2 && said < need) return false;
     // "my order number is" and no number yet (or one digit, or "four" heard as "for"): the number is still to come.
     const words = phraseWords(text);
-    for (const lead of slotLeadIns(this.def)) {
-      const at = lastRun(words, lead);
+    for (const lead of this.grammar.slotLeadIns) {
+      const at = lastIndexOfRun(words, lead);
       if (at >= 0 && longestDigitRun(words.slice(at + lead.length).join(' ')) < need) return false;
     }
     return undefined;
@@ -267,31 +267,3 @@ class IntentSession implements BrainSession {
   }
 }
 
-const leadIns = new WeakMap<AgentDefinition, string[][]>();
-
-/**
- * The two words before a slot's placeholder in the agent's phrases ("number is" in "my order number is {order_number}"),
- * where one of them says something: "it is" would make "what time it is" wait for a number.
- */
-function slotLeadIns(def: AgentDefinition): string[][] {
-  let out = leadIns.get(def);
-  if (out) return out;
-  const seen = new Map<string, string[]>();
-  for (const intent of def.intents) {
-    if (!intent.slot) continue;
-    for (const phrase of [...intent.examples, ...intent.slot.phrases]) {
-      const at = phrase.indexOf(`{${intent.slot.name}}`);
-      if (at < 0) continue;
-      const lead = phraseWords(phrase.slice(0, at)).slice(-2);
-      if (lead.length === 2 && lead.some((w) => !FUNCTION_WORDS.has(w))) seen.set(lead.join(' '), lead);
-    }
-  }
-  leadIns.set(def, (out = [...seen.values()]));
-  return out;
-}
-
-/** Where the last occurrence of `run` starts in `words`, or -1. */
-function lastRun(words: readonly string[], run: readonly string[]): number {
-  for (let i = words.length - run.length; i >= 0; i--) if (run.every((w, k) => words[i + k] === w)) return i;
-  return -1;
-}

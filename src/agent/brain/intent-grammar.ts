@@ -81,6 +81,12 @@ const DIGIT_OR_REPEAT = new Set([...Object.keys(DIGIT_WORDS), ...Object.keys(REP
 
 export class IntentGrammar {
   readonly matcher: IntentMatcher;
+  /**
+   * The two words before a slot in the agent's phrases ("number is" in "my order number is {order_number}"), where
+   * one of them says something ("it is" would make "what time it is" wait for a number): said without enough digits
+   * after them, the number is still to come.
+   */
+  readonly slotLeadIns: readonly (readonly string[])[];
   readonly #contexts = new Map<string, Context>();
   readonly #specs = new Map<string, GrammarSpec>();
   readonly #slotIntents: IntentSpec[];
@@ -102,6 +108,7 @@ export class IntentGrammar {
     this.#yesWords = answerWords(def.yes, def.no);
     this.#noWords = answerWords(def.no, def.yes);
     this.#slotIntents = def.intents.filter((i) => i.slot);
+    this.slotLeadIns = leadIns(this.#slotIntents);
     this.#loop = ['#JSGF V1.0;', 'grammar words;', loopRule(def, this.matcher.words), 'public <utterance> = <word>+;', ''].join('\n');
 
     this.#add(GENERAL_GRAMMAR, { patterns: general, yesNo: false });
@@ -189,6 +196,19 @@ function loopRule(def: AgentDefinition, cueWords: string[]): string {
   const fillers = [...digits, ...FILLER_WORDS.filter((w) => !agent.has(w) && !digits.includes(w))];
   const items = [...[...agent].map((w) => `/${AGENT_WORD_WEIGHT}/ ${w}`), ...fillers.map((w) => `/1/ ${w}`)];
   return `<word> = ${items.join(' | ')};`;
+}
+
+function leadIns(slotIntents: readonly IntentSpec[]): string[][] {
+  const out = new Map<string, string[]>();
+  for (const intent of slotIntents) {
+    for (const phrase of [...intent.examples, ...intent.slot!.phrases]) {
+      const tokens = tokenize(phrase, intent.slot);
+      const at = tokens.findIndex((t) => 'slot' in t);
+      const words = at < 2 ? [] : tokens.slice(at - 2, at).flatMap((t) => ('word' in t ? [t.word] : []));
+      if (words.length === 2 && words.some((w) => !FUNCTION_WORDS.has(w))) out.set(words.join(' '), words);
+    }
+  }
+  return [...out.values()];
 }
 
 /** Words of `phrases` that say the answer: not function words, not words of the opposite answers. */

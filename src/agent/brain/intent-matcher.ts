@@ -87,7 +87,7 @@ export class IntentMatcher {
     for (const [intent, cues] of this.#cues) {
       const said = this.#withSynonyms(intent, words);
       let score = 0;
-      for (const cue of cues) if (containsRun(said, cue.words)) score += cue.weight;
+      for (const cue of cues) if (lastIndexOfRun(said, cue.words) >= 0) score += cue.weight;
       if (score > 0) out.push({ intent, score });
     }
     return out.sort((a, b) => b.score - a.score);
@@ -119,10 +119,8 @@ export class IntentMatcher {
   }
 }
 
-function containsRun(words: readonly string[], run: readonly string[]): boolean {
-  outer: for (let i = 0; i + run.length <= words.length; i++) {
-    for (let k = 0; k < run.length; k++) if (words[i + k] !== run[k]) continue outer;
-    return true;
-  }
-  return false;
+/** Where the last occurrence of `run` starts in `words`, or -1. */
+export function lastIndexOfRun(words: readonly string[], run: readonly string[]): number {
+  for (let i = words.length - run.length; i >= 0; i--) if (run.every((w, k) => words[i + k] === w)) return i;
+  return -1;
 }
