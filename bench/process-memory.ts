@@ -29,3 +29,40 @@ export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
 }
 
 export const mb = (bytes: number | undefined): number | null => (bytes === undefined ? null : Math.round(bytes / 1e5) / 10);
+
+/** A process's anonymous RSS by what owns the mapping, read from /proc/<pid>/smaps. */
+export interface AnonymousMemory {
+  /** glibc's main arena (the brk heap): the main thread's malloc, which only shrinks from the top. */
+  brkMB: number;
+  /** glibc's other arenas (64 MB-aligned heaps), used by threads: workers, V8's and libuv's helpers. */
+  arenasMB: number;
+  /** WebAssembly memories: V8 reserves GBs of PROT_NONE guard beside each one. */
+  wasmMB: number;
+  /** Everything else: V8 heap pages, thread stacks, mmap'd mallocs (>= MALLOC_MMAP_THRESHOLD_). */
+  otherMB: number;
+}
+
+const ARENA_BYTES = 64n << 20n;
+const WASM_GUARD_BYTES = 2n << 30n;
+
+export function anonymousMemory(pid: number | 'self' = 'self'): AnonymousMemory {
+  interface Mapping { start: bigint; end: bigint; perms: string; name: string; rssKB: number }
+  const maps: Mapping[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push({ start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`), perms: head[3], name: head[4], rssKB: 0 });
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && maps.length > 0) maps[maps.length - 1].rssKB = Number(rss[1]);
+  }
+  const kB = { brkMB: 0, arenasMB: 0, wasmMB: 0, otherMB: 0 };
+  const guard = (m: Mapping | undefined) => m !== undefined && m.name === '' && m.perms.startsWith('---') && m.end - m.start >= WASM_GUARD_BYTES;
+  maps.forEach((m, i) => {
+    if (m.name === '[heap]') kB.brkMB += m.rssKB;
+    else if (m.name !== '') return; // files, stacks named by the kernel, vdso
+    else if (guard(maps[i - 1]) || guard(maps[i + 1])) kB.wasmMB += m.rssKB;
+    else if (m.start % ARENA_BYTES === 0n && m.perms.startsWith('rw') && maps[i + 1]?.start === m.end && maps[i + 1].end - m.start === ARENA_BYTES) kB.arenasMB += m.rssKB;
+    else kB.otherMB += m.rssKB;
+  });
+  const toMB = (n: number) => Math.round((n * 1024) / 1e5) / 10;
+  return { brkMB: toMB(kB.brkMB), arenasMB: toMB(kB.arenasMB), wasmMB: toMB(kB.wasmMB), otherMB: toMB(kB.otherMB) };
+}

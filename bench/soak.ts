@@ -7,7 +7,8 @@
  * so each sample covers the 10 s before it) and its open file descriptors (/proc/<pid>/fd) are sampled. Memory is
  * broken down so growth can be placed: RSS split by the kernel into anonymous / file / shared (/proc/<pid>/status),
  * the main thread's heap, external memory and ArrayBuffers, and each worker pool's WebAssembly memory and worker
- * heaps (exovoice_worker_* metrics). Prints JSON: the samples and a summary (RSS slope after warm-up by least
+ * heaps (exovoice_worker_* metrics), and the anonymous RSS by owner from /proc/<pid>/smaps (the main thread's brk
+ * heap, glibc's thread arenas, WASM memories, the rest), which sees what V8's own figures cannot. Prints JSON: the samples and a summary (RSS slope after warm-up by least
  * squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
  * calls ended, event-loop delay p99 max, calls completed, errors).
  *
@@ -27,7 +28,7 @@ import { freePort } from '../test/helpers/gateway.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
 import { metricByLabel, parseMetrics } from '../test/hostile/server-metrics.js';
-import { mb, processMemory, type ProcessMemory } from './process-memory.js';
+import { anonymousMemory, mb, processMemory, type AnonymousMemory, type ProcessMemory } from './process-memory.js';
 import { slope } from './slope.js';
 
 const { values } = parseArgs({
@@ -159,6 +160,8 @@ interface Sample extends ProcessMemory {
   /** Main thread: memory V8 tracks outside its heap (Buffers, ArrayBuffers, the fvad WASM memory). */
   externalMB: number;
   arrayBuffersMB: number;
+  /** The anonymous RSS by owner (/proc/<pid>/smaps): what V8's and the workers' own figures cannot see. */
+  anonMB: AnonymousMemory;
   /** Each pool's workers' WebAssembly memory and V8 heaps, as they last reported them. */
   workerWasmMB: Record<string, number>;
   workerHeapMB: Record<string, number>;
@@ -201,6 +204,7 @@ async function sample(): Promise<void> {
       heapTotalMB: round(m.heapTotalBytes / 1e6, 1),
       externalMB: round(m.externalBytes / 1e6, 1),
       arrayBuffersMB: round(m.arrayBuffersBytes / 1e6, 1),
+      anonMB: anonymousMemory(pid),
       workerWasmMB: perPool('exovoice_worker_wasm_bytes'),
       workerHeapMB: perPool('exovoice_worker_heap_used_bytes'),
       workersRecycled: [...text.matchAll(/^exovoice_worker_recycled_total\{[^}]*\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0),
@@ -275,6 +279,10 @@ const growth = {
   mainArrayBuffers: perMin(steady, (s) => s.arrayBuffersMB),
   workerWasm: perMin(steady, (s) => total(s.workerWasmMB)),
   workerHeaps: perMin(steady, (s) => total(s.workerHeapMB)),
+  anonBrk: perMin(steady, (s) => s.anonMB.brkMB),
+  anonArenas: perMin(steady, (s) => s.anonMB.arenasMB),
+  anonWasm: perMin(steady, (s) => s.anonMB.wasmMB),
+  anonOther: perMin(steady, (s) => s.anonMB.otherMB),
 };
 const baseline = samples.filter((s) => s.phase === 'baseline').at(-1);
 const summary = {
