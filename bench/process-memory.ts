@@ -16,7 +16,7 @@ export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kB = (key: string) => {
     const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status);
-    return m ? Math.round((Number(m[1]) * 1024) / 1e5) / 10 : NaN; // MB, as the soak's other figures
+    return m ? kBToMB(Number(m[1])) : NaN;
   };
   const threads = /^Threads:\s+(\d+)/m.exec(status);
   return {
@@ -27,6 +27,9 @@ export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
     threads: threads ? Number(threads[1]) : NaN,
   };
 }
+
+/** kB as the kernel counts them to MB (10^6 bytes, one decimal), as the soak's other figures. */
+const kBToMB = (kB: number): number => Math.round((kB * 1024) / 1e5) / 10;
 
 export const mb = (bytes: number | undefined): number | null => (bytes === undefined ? null : Math.round(bytes / 1e5) / 10);
 
@@ -55,14 +58,17 @@ export function anonymousMemory(pid: number | 'self' = 'self'): AnonymousMemory 
     if (rss && maps.length > 0) maps[maps.length - 1].rssKB = Number(rss[1]);
   }
   const kB = { brkMB: 0, arenasMB: 0, wasmMB: 0, otherMB: 0 };
-  const guard = (m: Mapping | undefined) => m !== undefined && m.name === '' && m.perms.startsWith('---') && m.end - m.start >= WASM_GUARD_BYTES;
+  const reserved = (m: Mapping | undefined): m is Mapping => m !== undefined && m.name === '' && m.perms.startsWith('---');
+  const guard = (m: Mapping | undefined) => reserved(m) && m.end - m.start >= WASM_GUARD_BYTES;
   maps.forEach((m, i) => {
+    const next = maps[i + 1];
+    // An arena's heap: 64 MB-aligned, read-write up to what it uses, the rest of its 64 MB reserved (none once full).
+    const arenaEnd = reserved(next) && next.start === m.end ? next.end : m.end;
     if (m.name === '[heap]') kB.brkMB += m.rssKB;
     else if (m.name !== '') return; // files, stacks named by the kernel, vdso
-    else if (guard(maps[i - 1]) || guard(maps[i + 1])) kB.wasmMB += m.rssKB;
-    else if (m.start % ARENA_BYTES === 0n && m.perms.startsWith('rw') && maps[i + 1]?.start === m.end && maps[i + 1].end - m.start === ARENA_BYTES) kB.arenasMB += m.rssKB;
+    else if (guard(maps[i - 1]) || guard(next)) kB.wasmMB += m.rssKB;
+    else if (m.start % ARENA_BYTES === 0n && m.perms.startsWith('rw') && arenaEnd - m.start === ARENA_BYTES) kB.arenasMB += m.rssKB;
     else kB.otherMB += m.rssKB;
   });
-  const toMB = (n: number) => Math.round((n * 1024) / 1e5) / 10;
-  return { brkMB: toMB(kB.brkMB), arenasMB: toMB(kB.arenasMB), wasmMB: toMB(kB.wasmMB), otherMB: toMB(kB.otherMB) };
+  return { brkMB: kBToMB(kB.brkMB), arenasMB: kBToMB(kB.arenasMB), wasmMB: kBToMB(kB.wasmMB), otherMB: kBToMB(kB.otherMB) };
 }

@@ -8,8 +8,8 @@
  * broken down so growth can be placed: RSS split by the kernel into anonymous / file / shared (/proc/<pid>/status),
  * the main thread's heap, external memory and ArrayBuffers, and each worker pool's WebAssembly memory and worker
  * heaps (exovoice_worker_* metrics), and the anonymous RSS by owner from /proc/<pid>/smaps (the main thread's brk
- * heap, glibc's thread arenas, WASM memories, the rest), which sees what V8's own figures cannot. Prints JSON: the samples and a summary (RSS slope after warm-up by least
- * squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
+ * heap, glibc's thread arenas, WASM memories, the rest), which sees what V8's own figures cannot. Prints JSON: the
+ * samples and a summary (RSS slope after warm-up by least squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
  * calls ended, event-loop delay p99 max, calls completed, errors).
  *
  * Warm-up is the first --warmup-minutes (default 2) of the calls: callers arrive over the first 10 s and a call
