@@ -17,7 +17,7 @@ ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/data \
     LOG_FORMAT=json \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=8192
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -72,3 +72,11 @@ export function anonymousMemory(pid: number | 'self' = 'self'): AnonymousMemory 
   });
   return { brkMB: kBToMB(kB.brkMB), arenasMB: kBToMB(kB.arenasMB), wasmMB: kBToMB(kB.wasmMB), otherMB: kBToMB(kB.otherMB) };
 }
+
+/** The process's CPU time so far (user + system, all threads), seconds; /proc/<pid>/stat counts in 1/100 s ticks. */
+export function processCpuSeconds(pid: number | 'self' = 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -10,7 +10,7 @@
  * heaps (exovoice_worker_* metrics), and the anonymous RSS by owner from /proc/<pid>/smaps (the main thread's brk
  * heap, glibc's thread arenas, WASM memories, the rest), which sees what V8's own figures cannot. Prints JSON: the
  * samples and a summary (RSS slope after warm-up by least squares, the same over the last half of that time, the slope of each part, fds at baseline / peak / after the
- * calls ended, event-loop delay p99 max, calls completed, errors).
+ * calls ended, event-loop delay p99 max, the server's CPU after warm-up in cores, calls completed, errors).
  *
  * Warm-up is the first --warmup-minutes (default 2) of the calls: callers arrive over the first 10 s and a call
  * lasts 8-60 s, so by then every caller slot has ended and replaced at least one call, every engine worker has
@@ -28,7 +28,7 @@ import { freePort } from '../test/helpers/gateway.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 import { concat, silence, speechBounds, synthesize, type FliteVoice } from '../test/helpers/speech.js';
 import { metricByLabel, parseMetrics } from '../test/hostile/server-metrics.js';
-import { anonymousMemory, mb, processMemory, type AnonymousMemory, type ProcessMemory } from './process-memory.js';
+import { anonymousMemory, mb, processCpuSeconds, processMemory, type AnonymousMemory, type ProcessMemory } from './process-memory.js';
 import { slope } from './slope.js';
 
 const { values } = parseArgs({
@@ -166,6 +166,8 @@ interface Sample extends ProcessMemory {
   workerWasmMB: Record<string, number>;
   workerHeapMB: Record<string, number>;
   workersRecycled: number;
+  /** The server's CPU time so far (all threads). */
+  cpuSeconds: number;
   eldP99Ms: number;
   eldMaxMs: number;
   fds: number;
@@ -208,6 +210,7 @@ async function sample(): Promise<void> {
       workerWasmMB: perPool('exovoice_worker_wasm_bytes'),
       workerHeapMB: perPool('exovoice_worker_heap_used_bytes'),
       workersRecycled: [...text.matchAll(/^exovoice_worker_recycled_total\{[^}]*\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0),
+      cpuSeconds: round(processCpuSeconds(pid), 2),
       eldP99Ms: round(m.eldP99Ms, 1),
       eldMaxMs: round(m.eldMaxMs, 1),
       fds: readdirSync(`/proc/${pid}/fd`).length,
@@ -304,6 +307,8 @@ const summary = {
     after: samples.at(-1)?.rssMB ?? null,
   },
   workersRecycled: samples.at(-1)?.workersRecycled ?? null,
+  /** The server's CPU after warm-up, in cores (CPU seconds per second). */
+  serverCores: steady.length > 1 ? round((steady.at(-1)!.cpuSeconds - steady[0]!.cpuSeconds) / (steady.at(-1)!.tSec - steady[0]!.tSec), 3) : null,
   fds: {
     baseline: baseline?.fds ?? null,
     warmedUp: steady[0]?.fds ?? null,

@@ -5,7 +5,7 @@
  * returned (the phrase at or above it, the fallback's words below) and the reply is scored. Prints, per threshold,
  * the utterances answered right and the false accepts, so the threshold is chosen from the curve.
  *
- *   node --import tsx eval/understanding/calibrate.ts [--voices flite:rms,espeak:en-US] [--stride 2] [--json out.json]
+ *   node --import tsx eval/understanding/calibrate.ts [--voices flite:rms,espeak:en-US] [--stride 2] [--cmn batch|live] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,13 +18,15 @@ import { SET_NAMES, loadCorpus, type Expectation, type Utterance } from './corpu
 import { loadFrontDesk } from './run.js';
 import { DEFAULT_CHANNEL, QUICK_VOICES, overTheLine, renderSound, seedOf, speak, voiceById } from './voices.js';
 
-const { values } = parseArgs({ options: { voices: { type: 'string' }, stride: { type: 'string', default: '2' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { voices: { type: 'string' }, stride: { type: 'string', default: '2' }, cmn: { type: 'string', default: 'batch' }, json: { type: 'string' } } });
+if (values.cmn !== 'batch' && values.cmn !== 'live') throw new Error('--cmn: batch or live');
 const voices = (values.voices?.split(',') ?? QUICK_VOICES).map(voiceById);
 const stride = Number(values.stride);
 
 const agent = loadFrontDesk();
 const brain = new IntentBrain(agent);
-const stt = createPocketSphinxStt({ minConfidence: 0, poolSize: 2 });
+// live: each utterance decoded as a call's first (normalization from the worker's telephone prior).
+const stt = createPocketSphinxStt({ minConfidence: 0, poolSize: 2, cmn: values.cmn });
 const phrases = new Map<string, CompiledGrammar>();
 const loops = new Map<string, CompiledGrammar>();
 for (const [key, spec] of brain.grammars) {

@@ -4,6 +4,7 @@
 import { createBuiltinAgents, prepareAgents } from '../../src/agent/assembly/build-catalog.js';
 import type { CallJournal } from '../../src/call/session.js';
 import { loadConfig } from '../../src/config/env.js';
+import type { CmnMode } from '../../src/providers/stt/pocketsphinx.js';
 import { buildGateway, type Gateway } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ScriptCallRecord } from '../../src/sim/script-runner.js';
@@ -43,10 +44,11 @@ export interface EvalGateway {
   close(): Promise<void>;
 }
 
-export async function startEvalGateway(options: { pool: number }): Promise<EvalGateway> {
+/** `cmn`: the recogniser's normalization (STT_CMN), streaming with `live`; the server's default if not given. */
+export async function startEvalGateway(options: { pool: number; cmn?: CmnMode }): Promise<EvalGateway> {
   const journal = new MemoryJournal();
   // env {}: cloud agents are skipped (no keys), so only the offline agents run, as on a fresh install.
-  const catalog = createBuiltinAgents(undefined, { ttsPoolSize: options.pool, sttPoolSize: options.pool, env: {}, warn: () => {} });
+  const catalog = createBuiltinAgents(undefined, { ttsPoolSize: options.pool, sttPoolSize: options.pool, sttCmn: options.cmn, env: {}, warn: () => {} });
   await prepareAgents(catalog, [8000]);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   const gateway: Gateway = await buildGateway({ config, logger: createLogger('silent'), agents: catalog, journal });

@@ -3,7 +3,8 @@
  * telephone line, played as Exotel calls into the gateway; prints a table per set (and JSON with --json).
  *
  *   npm run eval:understanding -- [--quick] [--sets literal,digits] [--voices flite:rms,espeak:en-US]
- *     [--speeds 1,1.25] [--snr 20-30|off] [--codec ulaw|alaw|none] [--stride N] [--concurrency 3] [--json out.json]
+ *     [--speeds 1,1.25] [--snr 20-30|off] [--codec ulaw|alaw|none] [--stride N] [--concurrency 3] [--cmn batch|live]
+ *     [--json out.json]
  *
  * --quick: two voices (flite rms, espeak en-US) at the normal rate and every second utterance of each set
  * (--stride 2). The full run is every caller voice at both rates: about 2000 calls, 1.5-2 hours on 2 cores.
@@ -11,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SET_NAMES, type SetName } from './corpus.js';
+import type { CmnMode } from '../../src/providers/stt/pocketsphinx.js';
 import { startEvalGateway } from './gateway.js';
 import { runUnderstandingEval } from './run.js';
 import { formatTable } from './table.js';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     snr: { type: 'string', default: '20-30' },
     codec: { type: 'string', default: DEFAULT_CHANNEL.codec },
     concurrency: { type: 'string', default: '3' },
+    cmn: { type: 'string' },
     stride: { type: 'string' },
     json: { type: 'string' },
   },
@@ -59,7 +62,8 @@ if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) fail(
 const stride = Number(values.stride ?? (values.quick ? 2 : 1));
 if (!Number.isInteger(stride) || stride < 1) fail('--stride: a whole number, 1 or more');
 
-const gateway = await startEvalGateway({ pool: 2 });
+if (values.cmn !== undefined && values.cmn !== 'batch' && values.cmn !== 'live') fail('--cmn: batch or live');
+const gateway = await startEvalGateway({ pool: 2, cmn: values.cmn as CmnMode | undefined });
 try {
   const report = await runUnderstandingEval(gateway, {
     sets,

@@ -20,8 +20,8 @@ export interface ServerProcessOptions {
   args?: string[];
 }
 
-/** glibc's malloc setting `npm start` runs the server with (README, Reliability): large buffers mapped and returned on free. */
-const NPM_START_MMAP_THRESHOLD = '131072';
+/** glibc's malloc setting `npm start` runs the server with (README, Reliability): buffers of 8 KB and more mapped and returned on free. */
+const NPM_START_MMAP_THRESHOLD = '8192';
 
 const ENTRY = fileURLToPath(new URL('../../bin/exovoice.js', import.meta.url));
 

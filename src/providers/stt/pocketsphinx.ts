@@ -84,10 +84,18 @@ export const DECODER_MAX_WASM_BYTES = 44 * 1024 * 1024;
 export const DECODER_WASM_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_DECODERS_PER_WORKER = 8;
 
-/** The worker's WebAssembly memory bound: the first decoder's, and room for two growth steps per further one. */
+/**
+ * Room for a grammar's own search beyond the decoders: the front desk's order read-back (digit sequences with
+ * corrections) builds a 58 MiB search, its other grammars 0-13 MiB, and a worker that has built it stays at 138 MiB
+ * (one grammar decoder and the phone loop) over the whole evaluation corpus. Without this room every read-back pushed
+ * a batch worker past its bound, and workers were replaced 27-53 times in a 10-minute soak.
+ */
+export const GRAMMAR_SEARCH_WASM_BYTES = 96 * 1024 * 1024;
+
+/** The worker's WebAssembly memory bound: the first decoder's, two growth steps per further one, and the largest search. */
 export function workerWasmBound(decodersPerWorker: number): number {
   // Streaming decoders plus the phone-loop one.
-  return DECODER_MAX_WASM_BYTES + Math.round(decodersPerWorker * DECODER_WASM_BYTES * 1.44);
+  return DECODER_MAX_WASM_BYTES + Math.round(decodersPerWorker * DECODER_WASM_BYTES * 1.44) + GRAMMAR_SEARCH_WASM_BYTES;
 }
 
 export type CmnMode = 'batch' | 'live';
@@ -158,6 +166,8 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   readonly #minDurationMs: number;
   readonly #skipOov: boolean;
   readonly #grammars = new WeakMap<CompiledGrammar, GrammarEntry>();
+  /** Live normalization: each call's (affinity's) cepstral mean at the end of its last utterance. */
+  readonly #callCmn = new WeakMap<object, string>();
   #nextGrammarId = 1;
 
   /**
@@ -214,16 +224,29 @@ export class PocketSphinxSpeechToText implements SpeechToText {
     return this.#recognizeFallback(grammar.fallback, pcmCopy, options.signal, { text: first.hypothesis ?? '', confidence: first.confidence });
   }
 
-  /** Streams one utterance to a decoder pinned to `options.affinity`'s worker (see PocketSphinxUtterance). */
+  /**
+   * Streams one utterance to a decoder pinned to `options.affinity`'s worker (see PocketSphinxUtterance). Live
+   * normalization starts from where the same affinity's last utterance ended; a grammar's fallback decodes the
+   * kept audio when the grammar does not take it, as for a whole utterance.
+   */
   #open(sampleRate: number, options: UtteranceOptions = {}): UtteranceStream {
     const grammar = this.#grammarOf(options.grammar);
     checkRate(sampleRate);
+    const { affinity } = options;
+    const cmn = affinity && this.#callCmn.get(affinity);
     return new PocketSphinxUtterance({
-      pin: this.#pool.pin(options.affinity),
+      pin: this.#pool.pin(affinity),
       sampleRate,
       jsgf: grammar.jsgf,
+      cmn,
+      keepAudio: grammar.fallback !== undefined,
       screen: (samples, level) => this.#screen(samples, sampleRate, level),
-      result: (out) => this.#result(grammar, out),
+      result: (out, audio) => {
+        if (affinity && out.cmn) this.#callCmn.set(affinity, out.cmn);
+        const first = this.#result(grammar, out);
+        if (!grammar.fallback || !audio || (first.rejected !== 'no-match' && first.rejected !== 'low-confidence')) return first;
+        return this.#recognizeFallback(grammar.fallback, audio.slice(), undefined, { text: first.hypothesis ?? '', confidence: first.confidence }, out.cmn ?? cmn);
+      },
     });
   }
 
@@ -246,10 +269,7 @@ export class PocketSphinxSpeechToText implements SpeechToText {
     return undefined;
   }
 
-  /**
-   * The grammar decode's answer: confident, or rejected with what it heard. A streamed utterance keeps no audio, so
-   * only a whole-utterance recognition goes on to the grammar's fallback.
-   */
+  /** The grammar decode's answer: confident, or rejected with what it heard. */
   #result(grammar: GrammarEntry, out: DecodeResult): RecognitionResult {
     if (!out.text) return { text: '', confidence: 0, rejected: 'no-match' };
     const text = grammar.phraseOf?.get(out.text) ?? out.text;
@@ -260,8 +280,14 @@ export class PocketSphinxSpeechToText implements SpeechToText {
   }
 
   /** The looser grammar's words, when the first grammar was not confident; `first` is kept if it finds none. */
-  async #recognizeFallback(jsgf: string, pcm: Int16Array, signal: AbortSignal | undefined, first: { text: string; confidence: number }): Promise<RecognitionResult> {
-    const out = await this.#pool.run<DecodeResult>({ op: 'recognize', jsgf, audio: pcm, phoneLoop: false }, { signal, transfer: [pcm.buffer as ArrayBuffer] });
+  async #recognizeFallback(
+    jsgf: string,
+    pcm: Int16Array,
+    signal: AbortSignal | undefined,
+    first: { text: string; confidence: number },
+    cmn?: string,
+  ): Promise<RecognitionResult> {
+    const out = await this.#pool.run<DecodeResult>({ op: 'recognize', jsgf, audio: pcm, phoneLoop: false, cmn }, { signal, transfer: [pcm.buffer as ArrayBuffer] });
     const words = out.words?.map((w) => ({ text: w.text, confidence: w.p })) ?? [];
     if (!out.text || words.length === 0) {
       return first.text ? { text: '', confidence: first.confidence, hypothesis: first.text, rejected: 'low-confidence' } : { text: '', confidence: 0, rejected: 'no-match' };

@@ -10,11 +10,13 @@
 // Cepstral mean normalization (`cmn` in workerData) decides when decoding happens:
 // - `batch` (default): the mean over the whole utterance, as PocketSphinx does for a whole utterance. Written audio
 //   is only buffered (no decoder held); `finish` decodes it all. Accurate, but the decoding waits for the end of the turn.
-// - `live`: the mean is estimated as frames arrive, starting from the model's prior (`cmninit`, weighted as 500
-//   frames), so `write` decodes at once and `finish` is a few ms. The prior dominates a short utterance: on flite
-//   speech short words at 16 kHz ("yes", "no") were missed and faint noise accepted (see the README). Audio goes
-//   to the decoder in fixed 20 ms blocks whatever the chunks it came in (the live mean updates per block), and the
-//   normalization is reset at each utterance (reinitialize_audio) so one caller's audio never shifts another's.
+// - `live`: the mean is estimated as frames arrive, so `write` decodes at once and `finish` is a few ms. Until an
+//   utterance ends (or passes 8 s) its frames are normalized by the mean it started from (`cmninit`), so that start
+//   decides a short utterance: the mean of the caller's previous utterance on this call when there is one (`cmn` in
+//   `open`, returned by `finish`), else TELEPHONE_CMN. The model's own default (40,3,-1,0,...) is far from speech
+//   over a telephone line, and from it short words were missed and faint noise accepted. Audio goes to the decoder
+//   in fixed 20 ms blocks whatever the chunks it came in, and every utterance starts from the mean it is given
+//   (reinitialize_audio), so one caller's audio never shifts another's.
 //
 // Confidence: the utterance is decoded a second time through a free phone loop (any sequence of the model's
 // 39 phones). The difference of the two Viterbi path scores per speech frame is a log-likelihood ratio: high
@@ -46,14 +48,30 @@ const LIVE = workerData?.cmn === 'live';
 /** Live only: the phone loop is decoded alongside as the audio arrives (twice the CPU while the caller speaks, none at the end). */
 const STREAM_LOOP = LIVE && workerData?.loop === 'stream';
 
+/**
+ * Where live normalization starts for a caller's first utterance: the cepstral mean of human speech over the
+ * simulated telephone line (8 kHz, 300-3400 Hz, 20-30 dB SNR, mu-law), as `npm run eval:cmn-prior` computes it from
+ * pocketsphinx-testdata's recordings; no evaluation utterance is among them.
+ */
+const TELEPHONE_CMN = '50.48,-8.10,-5.25,-9.48,-10.78,-8.74,-10.70,-4.50,-8.33,-2.45,-3.74,-2.22,-2.64';
+const CMN_VECTOR = /^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){12}$/;
+/** The mean the live normalization last ended an utterance with (PocketSphinx logs it; see printErr). */
+let loggedCmn = null;
+
 const require = createRequire(import.meta.url);
 const modelBase = join(dirname(require.resolve('soundswallower')), 'model') + '/';
 const log = [];
 const ss = await createModule({
   modelBase,
   print: () => {},
-  // Keep the engine's last messages for error reports instead of writing to stderr.
+  // Keep the engine's last warnings and errors for error reports instead of writing to stderr.
   printErr: (line) => {
+    if (line.startsWith('INFO:')) {
+      // "INFO: cmn_live.c(103): Update to   < 41.77,5.04,... >": decoders run one at a time, so it is the one stopping.
+      const update = /Update to\s*<\s*([^>]*?)\s*>/.exec(line);
+      if (update && CMN_VECTOR.test(update[1])) loggedCmn = update[1];
+      return;
+    }
     log.push(line);
     if (log.length > 20) log.shift();
   },
@@ -61,7 +79,8 @@ const ss = await createModule({
 const scorePtr = ss._malloc(4);
 
 async function newDecoder() {
-  const decoder = new ss.Decoder({ samprate: 8000, bestpath: false, compallsen: true, loglevel: 'ERROR' });
+  // INFO: the live mean at the end of an utterance is only to be had from the log.
+  const decoder = new ss.Decoder({ samprate: 8000, bestpath: false, compallsen: true, loglevel: LIVE ? 'INFO' : 'ERROR' });
   await decoder.initialize();
   decoder.add_words(...PHONES.map((p) => [PHONE_WORD_PREFIX + p.toLowerCase(), p]));
   return { decoder, jsgf: null, utt: null };
@@ -113,12 +132,16 @@ async function begin(utt, slot) {
   setGrammar(slot, utt.jsgf);
   slot.utt = utt;
   utt.slot = slot;
-  if (LIVE) {
-    await slot.decoder.reinitialize_audio();
-    slot.decoder.start();
-  }
+  if (LIVE) await startLive(slot.decoder, utt.cmn);
   utt.running = LIVE;
   decodeBlocks(utt);
+}
+
+/** Starts a live utterance on `decoder` from the cepstral mean `cmn`. */
+async function startLive(decoder, cmn) {
+  decoder.set_config('cmninit', cmn);
+  await decoder.reinitialize_audio();
+  decoder.start();
 }
 
 /** Appends 8 kHz samples to the utterance and decodes its whole 20 ms blocks (if it has a decoder). */
@@ -195,32 +218,31 @@ function decodeWhole(decoder, audio) {
 }
 
 /** The confidence pass: the same audio (in the same 20 ms blocks when live) through the phone loop; its path score. */
-async function loopScore(audio) {
+async function loopScore(audio, cmn) {
   loopRuns++;
   setGrammar(loop, LOOP_JSGF);
   if (LIVE) {
-    await loop.decoder.reinitialize_audio();
-    loop.decoder.start();
+    await startLive(loop.decoder, cmn);
     for (let at = 0; at < audio.length; at += BLOCK) loop.decoder.process_audio(audio.subarray(at, Math.min(at + BLOCK, audio.length)), false, false);
     loop.decoder.stop();
   } else decodeWhole(loop.decoder, audio);
   return bestPath(loop.decoder).score;
 }
 
-async function open(id, jsgf) {
+async function open(id, jsgf, cmn) {
   if (utterances.has(id)) throw providerError('invalid-input', `utterance ${id} is already open`);
-  const utt = newUtterance(id, jsgf);
+  const utt = newUtterance(id, jsgf, typeof cmn === 'string' && CMN_VECTOR.test(cmn) ? cmn : TELEPHONE_CMN);
   // Batch decodes only at `finish`, one job at a time: the utterance needs a decoder only then.
   if (!LIVE) return;
   await claim(utt);
   if (STREAM_LOOP) {
-    utt.twin = newUtterance(`${id}/loop`, LOOP_JSGF);
+    utt.twin = newUtterance(`${id}/loop`, LOOP_JSGF, utt.cmn);
     await claim(utt.twin);
   }
 }
 
-function newUtterance(id, jsgf) {
-  const utt = { id, jsgf, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false, twin: null, temporary: null };
+function newUtterance(id, jsgf, cmn) {
+  const utt = { id, jsgf, cmn, slot: null, audio: new Float32Array(8000), length: 0, fed: 0, running: false, twin: null, temporary: null };
   utterances.set(id, utt);
   return utt;
 }
@@ -246,8 +268,10 @@ async function finalPath(utt) {
   if (LIVE) {
     if (utt.length > utt.fed) decoder.process_audio(audio.subarray(utt.fed), false, false);
     utt.fed = utt.length;
+    loggedCmn = null;
     decoder.stop();
     utt.running = false;
+    utt.cmnAfter = loggedCmn;
   } else decodeWhole(decoder, audio);
   const best = bestPath(decoder);
   await release(utt);
@@ -260,8 +284,10 @@ async function finish(utt) {
   utt.twin = null;
   try {
     const best = await finalPath(utt);
-    if (!best.text) return { text: '' };
-    const path = { text: best.text, grammarScore: best.score, speechFrames: best.speechFrames, words: best.words };
+    // The caller's mean so far, where the next utterance of the call starts (live only).
+    const cmn = utt.cmnAfter ?? undefined;
+    if (!best.text) return { text: '', cmn };
+    const path = { text: best.text, grammarScore: best.score, speechFrames: best.speechFrames, words: best.words, cmn };
     // A fallback grammar's words are judged by their own probabilities: no phone-loop pass.
     if (utt.phoneLoop === false) return path;
     return { ...path, loopScore: await confidencePass(utt, twin) };
@@ -273,7 +299,7 @@ async function finish(utt) {
 /** The phone loop's path score for the utterance: streamed alongside (STREAM_LOOP, `twin`), else decoded now. */
 async function confidencePass(utt, twin) {
   if (twin) return (await finalPath(twin)).score;
-  return loopScore(utt.audio.subarray(0, utt.length));
+  return loopScore(utt.audio.subarray(0, utt.length), utt.cmn);
 }
 
 /**
@@ -312,7 +338,7 @@ serve(async (job) => {
       return { result: { missing } };
     }
     case 'open':
-      await open(job.utt, job.jsgf);
+      await open(job.utt, job.jsgf, job.cmn);
       return { result: {} };
     case 'write':
       feed(utterance(job.utt), job.audio);
@@ -329,7 +355,7 @@ serve(async (job) => {
       return { result: { decoders: slots.length, held: slots.filter((s) => s.utt).length, waiting: waiting.length, temporaries, loopRuns } };
     case 'recognize': {
       const id = `whole-${++wholeJobs}`;
-      await open(id, job.jsgf);
+      await open(id, job.jsgf, job.cmn);
       const utt = utterance(id);
       utt.phoneLoop = job.phoneLoop !== false;
       feed(utt, job.audio);
