@@ -88,7 +88,9 @@ export const DEFAULT_DECODERS_PER_WORKER = 8;
  * Room for a grammar's own search beyond the decoders: the front desk's order read-back (digit sequences with
  * corrections) builds a 58 MiB search, its other grammars 0-13 MiB, and a worker that has built it stays at 138 MiB
  * (one grammar decoder and the phone loop) over the whole evaluation corpus. Without this room every read-back pushed
- * a batch worker past its bound, and workers were replaced 27-53 times in a 10-minute soak.
+ * a batch worker past its bound, and workers were replaced 27-53 times in a 10-minute soak. Under the soak's mix a
+ * worker still grows in 20 % steps (to ~166 MiB in 8 minutes), as each switch back to the read-back builds its
+ * search again, so this spaces replacements out rather than ending them.
  */
 export const GRAMMAR_SEARCH_WASM_BYTES = 96 * 1024 * 1024;
 
