@@ -247,7 +247,8 @@ export class PocketSphinxSpeechToText implements SpeechToText {
         if (affinity && out.cmn) this.#callCmn.set(affinity, out.cmn);
         const first = this.#result(grammar, out);
         if (!grammar.fallback || !audio || (first.rejected !== 'no-match' && first.rejected !== 'low-confidence')) return first;
-        return this.#recognizeFallback(grammar.fallback, audio.slice(), undefined, { text: first.hypothesis ?? '', confidence: first.confidence }, out.cmn ?? cmn);
+        // The kept audio is this utterance's own: moved to the worker, not copied.
+        return this.#recognizeFallback(grammar.fallback, audio, undefined, { text: first.hypothesis ?? '', confidence: first.confidence }, out.cmn ?? cmn);
       },
     });
   }
